@@ -1,0 +1,348 @@
+"""Run disruption scenarios under each recovery strategy and collect tidy results.
+
+One :class:`ParkModel` and one prepared strategy object per strategy are reused across
+scenarios: BAU resets its off-chain ledger, BOIS reverts the chain to the snapshot taken
+right after the park was registered and its offers posted (deploy once, revert per
+scenario). Only platform actions go on chain; the physical state stays off chain.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Sequence
+
+import numpy as np
+
+from bois.types import EnergyForm
+
+from .disruptions import Scenario
+from .metrics import curve_metrics
+from .model import EPS, Link, ParkModel, StepState
+from .network import Park
+from .strategies import BoisStrategy, RecoveryStrategy
+
+TIMESERIES_FIELDS = (
+    "scenario",
+    "strategy",
+    "step",
+    "served_fraction",
+    "unmet_mwh",
+    "backup_mwh",
+    "backup_cost_eur",
+    "backup_co2_t",
+    "affected_firms",
+    "substitute_mw",
+)
+SCENARIO_FIELDS = (
+    "scenario",
+    "strategy",
+    "kind",
+    "disrupted",
+    "t0",
+    "duration",
+    "fraction",
+    "robustness",
+    "resilience_loss",
+    "recovery_time_h",
+    "cascade_size",
+    "unmet_mwh",
+    "backup_mwh",
+    "backup_cost_eur",
+    "backup_co2_t",
+    "transactions",
+    "gas_used",
+    "substitute_links",
+    "failed_transactions",
+)
+LINK_FIELDS = ("scenario", "strategy", "supplier", "consumer", "form", "mw", "start_step", "end_step", "agreement_id")
+
+
+class ChainMismatch(RuntimeError):
+    """The links the simulation applies differ from the agreements on chain."""
+
+
+@dataclass
+class ScenarioResult:
+    scenario: Scenario
+    strategy: str
+    timeseries: list[dict[str, Any]]
+    metrics: dict[str, Any]
+    links: list[tuple[Link, int | None]]  # (link, end step or None)
+    failed: list[str] = field(default_factory=list)
+
+
+def _fmt(x: float) -> float:
+    return float(round(x, 9))
+
+
+def simulate_scenario(
+    model: ParkModel,
+    scenario: Scenario,
+    strategy: RecoveryStrategy,
+    horizon: int,
+    verify_chain: bool = True,
+) -> ScenarioResult:
+    """Simulate one scenario under one strategy, step by step (one step = one hour)."""
+    if scenario.t0 + 1 > horizon:
+        raise ValueError(f"scenario {scenario.scenario_id!r}: t0={scenario.t0} is beyond the horizon ({horizon} steps)")
+    params = getattr(strategy, "params")
+    strategy.start_scenario()
+    n = model.n
+    cap = np.ones(n)
+    disrupted_idx = [model.index[f] for f in scenario.disrupted]
+    disrupted = frozenset(scenario.disrupted)
+    t_recover = scenario.t0 + scenario.duration
+    links: list[Link] = []
+    ended: dict[int, int] = {}  # link index -> end step
+    short_since = np.full(len(model.D), -1, dtype=np.int64)
+    next_try: dict[int, int] = {}
+    rows: list[dict[str, Any]] = []
+    p_curve: list[float] = []
+    dropped = np.zeros(n, dtype=bool)
+    totals = dict(unmet=0.0, backup=0.0, cost=0.0, co2=0.0)
+    last_key: tuple[Any, ...] | None = None
+    state: StepState | None = None
+
+    for t in range(horizon):
+        if t == scenario.t0:
+            cap[disrupted_idx] = 1.0 - scenario.fraction
+            strategy.on_disrupted(scenario.disrupted, t)
+        if t == t_recover:
+            cap[disrupted_idx] = 1.0
+            strategy.on_recovered(scenario.disrupted, t)
+            live = [i for i in range(len(links)) if i not in ended]
+            if verify_chain and isinstance(strategy, BoisStrategy):
+                _verify_against_chain(strategy, [links[i] for i in live], scenario)
+            strategy.release([links[i] for i in live], t)
+            for i in live:
+                ended[i] = t
+        active_idx = tuple(i for i, lk in enumerate(links) if lk.start_step <= t and i not in ended)
+        allowed = (model.backup_delay == 0) | ((short_since >= 0) & (t - short_since >= model.backup_delay))
+        key = (cap.tobytes(), active_idx, allowed.tobytes())
+        if key != last_key or state is None:
+            state = model.solve(cap, [links[i] for i in active_idx], allowed)
+            last_key = key
+        # Track when each shortfall of symbiotic supply began (for backup start-up delays).
+        need = model.S * cap[model.slot_firm]
+        lacking = need - state.sym > EPS
+        short_since = np.where(lacking, np.where(short_since >= 0, short_since, t), -1)
+
+        affected = state.level < cap - 1e-6
+        dropped |= state.level < 1.0 - 1e-6
+        p_curve.append(state.served_fraction)
+        totals["unmet"] += state.unmet_mw
+        totals["backup"] += state.backup_mw
+        totals["cost"] += state.backup_cost_eur_h
+        totals["co2"] += state.backup_co2_t_h
+        rows.append(
+            {
+                "scenario": scenario.scenario_id,
+                "strategy": strategy.name,
+                "step": t,
+                "served_fraction": _fmt(state.served_fraction),
+                "unmet_mwh": _fmt(state.unmet_mw),
+                "backup_mwh": _fmt(state.backup_mw),
+                "backup_cost_eur": _fmt(state.backup_cost_eur_h),
+                "backup_co2_t": _fmt(state.backup_co2_t_h),
+                "affected_firms": int(affected.sum()),
+                "substitute_mw": _fmt(state.substitute_mw),
+            }
+        )
+
+        # Recovery decisions, taken after observing this step, while the disruption lasts.
+        if scenario.t0 <= t < t_recover:
+            pending = np.zeros(len(model.D))
+            for i, lk in enumerate(links):
+                if i not in ended and lk.start_step > t:
+                    pending[model.slot_of[(lk.consumer, lk.form)]] += lk.mw
+            gap = need - state.sym - pending
+            for slot in np.flatnonzero(gap > params.min_need_mw):
+                slot = int(slot)
+                consumer = model.firm_ids[int(model.slot_firm[slot])]
+                if consumer in disrupted or next_try.get(slot, -1) > t:
+                    continue
+                form = EnergyForm(int(model.slot_form[slot]))
+                new = strategy.seek(consumer, form, float(gap[slot]), t, disrupted)
+                links.extend(new)
+                next_try[slot] = t + params.retry_steps
+
+    stats = strategy.stats()
+    cm = curve_metrics(p_curve, scenario.t0)
+    cascade = dropped.copy()
+    cascade[disrupted_idx] = False
+    metrics = {
+        "scenario": scenario.scenario_id,
+        "strategy": strategy.name,
+        "kind": scenario.kind,
+        "disrupted": "+".join(scenario.disrupted),
+        "t0": scenario.t0,
+        "duration": scenario.duration,
+        "fraction": scenario.fraction,
+        "robustness": _fmt(cm.robustness),
+        "resilience_loss": _fmt(cm.resilience_loss),
+        "recovery_time_h": None if cm.recovery_time_h is None else _fmt(cm.recovery_time_h),
+        "cascade_size": int(cascade.sum()),
+        "unmet_mwh": _fmt(totals["unmet"]),
+        "backup_mwh": _fmt(totals["backup"]),
+        "backup_cost_eur": _fmt(totals["cost"]),
+        "backup_co2_t": _fmt(totals["co2"]),
+        "transactions": stats.transactions,
+        "gas_used": stats.gas_used,
+        "substitute_links": len(links),
+        "failed_transactions": len(getattr(strategy, "failed", [])),
+    }
+    return ScenarioResult(
+        scenario,
+        strategy.name,
+        rows,
+        metrics,
+        [(lk, ended.get(i)) for i, lk in enumerate(links)],
+        list(getattr(strategy, "failed", [])),
+    )
+
+
+def _verify_against_chain(strategy: BoisStrategy, live: Sequence[Link], scenario: Scenario) -> None:
+    """The substitute links applied must be exactly the live agreements on chain."""
+    on_chain = sorted((s, c, int(f), round(mw * 1000), aid) for s, c, f, mw, aid in strategy.live_links_on_chain())
+    simulated = sorted((lk.supplier, lk.consumer, int(lk.form), round(lk.mw * 1000), lk.agreement_id) for lk in live)
+    if on_chain != simulated:
+        raise ChainMismatch(
+            f"scenario {scenario.scenario_id!r}: simulated links {simulated} differ from live agreements on chain {on_chain}"
+        )
+
+
+@dataclass
+class StudyConfig:
+    horizon: int = 336
+    seed: int = 0
+    strategies: tuple[str, ...] = ("bau", "bois")
+    chain: str = "embedded"  # "embedded", "memory", or a JSON-RPC URL
+    scenario_set: str = "sweep"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class StudyResult:
+    park: Park
+    config: StudyConfig
+    scenarios: list[Scenario]
+    results: list[ScenarioResult]
+    setup: dict[str, Any]
+    elapsed_s: dict[str, float]
+
+
+def run_study(
+    park: Park,
+    scenarios: Sequence[Scenario],
+    strategies: Sequence[RecoveryStrategy],
+    config: StudyConfig,
+    progress: Callable[[Iterable[Any], int, str], Iterable[Any]] | None = None,
+) -> StudyResult:
+    """Prepare each strategy once, then run every scenario under every strategy."""
+    model = ParkModel(park)
+    results: list[ScenarioResult] = []
+    setup: dict[str, Any] = {}
+    elapsed: dict[str, float] = {}
+    for strategy in strategies:
+        t_start = time.perf_counter()
+        strategy.prepare(model)
+        if isinstance(strategy, BoisStrategy):
+            st = strategy.setup_stats
+            setup[strategy.name] = {"transactions": st.transactions, "gas_used": st.gas_used, "by_function": st.by_function}
+        items: Iterable[Scenario] = scenarios
+        if progress is not None:
+            items = progress(scenarios, len(scenarios), strategy.name)
+        for sc in items:
+            results.append(simulate_scenario(model, sc, strategy, config.horizon))
+        elapsed[strategy.name] = time.perf_counter() - t_start
+    return StudyResult(park, config, list(scenarios), results, setup, elapsed)
+
+
+# ----- writing the results folder ------------------------------------------------------
+def _write_csv(path: Path, fields: Sequence[str], rows: Iterable[dict[str, Any]]) -> None:
+    with open(path, "w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(fields), lineterminator="\n")
+        w.writeheader()
+        for r in rows:
+            w.writerow({k: ("" if r.get(k) is None else r.get(k)) for k in fields})
+
+
+def write_results(study: StudyResult, out_dir: Path, run_info: dict[str, Any], *, report: bool = True) -> Path:
+    """Write the results folder atomically: built in a temporary folder beside it, then
+    moved into place, so an interrupted run never leaves a folder that looks finished."""
+    from .io import save_park
+
+    out_dir = Path(out_dir)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
+    try:
+        _write_csv(tmp / "timeseries.csv", TIMESERIES_FIELDS, (r for res in study.results for r in res.timeseries))
+        _write_csv(tmp / "scenarios.csv", SCENARIO_FIELDS, (res.metrics for res in study.results))
+        link_rows = []
+        for res in study.results:
+            for lk, end in res.links:
+                link_rows.append(
+                    {
+                        "scenario": res.scenario.scenario_id,
+                        "strategy": res.strategy,
+                        "supplier": lk.supplier,
+                        "consumer": lk.consumer,
+                        "form": lk.form.name.lower(),
+                        "mw": _fmt(lk.mw),
+                        "start_step": lk.start_step,
+                        "end_step": end,
+                        "agreement_id": lk.agreement_id or None,
+                    }
+                )
+        _write_csv(tmp / "links.csv", LINK_FIELDS, link_rows)
+        failed = [f"{res.scenario.scenario_id} [{res.strategy}] {msg}" for res in study.results for msg in res.failed]
+        if failed:
+            (tmp / "failed_transactions.txt").write_text("\n".join(failed) + "\n")
+        info = dict(run_info)
+        info["setup"] = study.setup
+        info["elapsed_s"] = {k: round(v, 3) for k, v in study.elapsed_s.items()}
+        (tmp / "run.json").write_text(json.dumps(info, indent=2, sort_keys=True, default=str) + "\n")
+        save_park(study.park, tmp / "network.json")
+        if report:
+            from .report import write_report
+
+            write_report(tmp, study.park)
+        if out_dir.exists():
+            old = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
+            os.replace(out_dir, old)
+            os.replace(tmp, out_dir)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, out_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out_dir
+
+
+def metrics_table(study: StudyResult) -> list[dict[str, Any]]:
+    return [res.metrics for res in study.results]
+
+
+def nan_to_none(x: float) -> float | None:
+    return None if x is None or (isinstance(x, float) and math.isnan(x)) else x
+
+
+__all__ = [
+    "ChainMismatch",
+    "ScenarioResult",
+    "StudyConfig",
+    "StudyResult",
+    "run_study",
+    "simulate_scenario",
+    "write_results",
+    "asdict",
+]
