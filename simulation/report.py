@@ -59,7 +59,7 @@ METRIC_MEANINGS: dict[str, str] = {
     "resilience_loss": "area between the pre-disruption level and P(t) (Bruneau's resilience triangle), in hours of fully lost symbiotic service.",
     "recovery_time_h": "hours from the disruption until P(t) stays at or above 95 % of its pre-disruption level (mean over recovered scenarios).",
     "recovered_share": "share of scenarios that recovered within the simulated horizon.",
-    "cascade_size": "firms affected by the disruption (the disrupted firms and those that lost supply through the network).",
+    "cascade_size": "other firms whose operating level dropped below full because they lost supply through the network (the disrupted firms themselves are not counted).",
     "unmet_mwh": "symbiotic energy demand neither served by exchanges nor by backup utilities.",
     "backup_mwh": "energy bought from backup utilities (boilers, grid) to replace lost symbiotic supply.",
     "backup_cost_eur": "what that backup energy cost.",

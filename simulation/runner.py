@@ -62,7 +62,18 @@ SCENARIO_FIELDS = (
     "substitute_links",
     "failed_transactions",
 )
-LINK_FIELDS = ("scenario", "strategy", "supplier", "consumer", "form", "mw", "start_step", "end_step", "agreement_id")
+LINK_FIELDS = (
+    "scenario",
+    "strategy",
+    "supplier",
+    "consumer",
+    "form",
+    "mw",
+    "start_step",
+    "end_step",
+    "flowed",
+    "agreement_id",
+)
 
 
 class ChainMismatch(RuntimeError):
@@ -170,7 +181,10 @@ def simulate_scenario(
                 if consumer in disrupted or next_try.get(slot, -1) > t:
                     continue
                 form = EnergyForm(int(model.slot_form[slot]))
-                new = strategy.seek(consumer, form, float(gap[slot]), t, disrupted)
+                # A supplier already contracted for this need is not asked again: if it
+                # under-delivers, it is because it lacks output, not contracts.
+                asked = frozenset(lk.supplier for lk in links if lk.consumer == consumer and lk.form == form)
+                new = strategy.seek(consumer, form, float(gap[slot]), t, disrupted | asked)
                 links.extend(new)
                 next_try[slot] = t + params.retry_steps
 
@@ -299,6 +313,7 @@ def write_results(study: StudyResult, out_dir: Path, run_info: dict[str, Any], *
                         "mw": _fmt(lk.mw),
                         "start_step": lk.start_step,
                         "end_step": end,
+                        "flowed": int(end is None or end > lk.start_step),
                         "agreement_id": lk.agreement_id or None,
                     }
                 )

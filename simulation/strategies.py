@@ -107,6 +107,12 @@ class Candidate:
     distance_km: float
     cost_eur_per_mwh: float
     key: int  # offer id (BOIS) or 0
+    key_kw: int = 0  # the offer's remaining kW (BOIS)
+
+
+def to_kw(mw: float) -> int:
+    """Whole kW in ``mw`` megawatts, rounded down (tolerating float noise: 4.2 MW is 4,200 kW)."""
+    return math.floor(mw * 1000 + 1e-6)
 
 
 def delivered_cost(form: EnergyForm, price_eur_per_mwh: float, distance_km: float) -> float:
@@ -124,7 +130,12 @@ class RecoveryStrategy(Protocol):
 
     def on_recovered(self, firms: tuple[str, ...], step: int) -> None: ...
 
-    def seek(self, consumer: str, form: EnergyForm, need_mw: float, step: int, disrupted: frozenset[str]) -> list[Link]: ...
+    def seek(
+        self, consumer: str, form: EnergyForm, need_mw: float, step: int, exclude: frozenset[str]
+    ) -> list[Link]:
+        """Find and contract substitutes for ``need_mw`` of ``form``; ``exclude``: suppliers not to ask
+        (the disrupted firms, and those already supplying this need in this scenario)."""
+        ...
 
     def release(self, links: list[Link], step: int) -> None: ...
 
@@ -190,11 +201,11 @@ class BusinessAsUsual:
     def on_recovered(self, firms: tuple[str, ...], step: int) -> None:
         pass
 
-    def seek(self, consumer: str, form: EnergyForm, need_mw: float, step: int, disrupted: frozenset[str]) -> list[Link]:
+    def seek(self, consumer: str, form: EnergyForm, need_mw: float, step: int, exclude: frozenset[str]) -> list[Link]:
         assert self.model is not None
         candidates: list[Candidate] = []
         for supplier in sorted(self._reach[consumer]):
-            if supplier in disrupted:
+            if supplier in exclude:
                 continue
             avail = self._spare.get((supplier, form), 0.0)
             if avail <= 1e-9:
@@ -210,9 +221,8 @@ class BusinessAsUsual:
         for c in candidates:
             if remaining <= self.params.min_need_mw:
                 break
-            mw = min(c.available_mw, remaining)
             # Quantities are traded in whole kW, as on the platform.
-            mw = math.floor(mw * 1000) / 1000
+            mw = to_kw(min(c.available_mw, remaining)) / 1000
             if mw <= 0:
                 continue
             self._spare[(c.supplier, form)] = c.available_mw - mw
@@ -272,7 +282,7 @@ class BoisStrategy:
             self.firm_of_platform_id[pid] = fid
             offers = []
             for form in sorted(spec.outputs):
-                spare_kw = math.floor(model.baseline_spare(fid, form) * 1000)
+                spare_kw = to_kw(model.baseline_spare(fid, form))
                 if spare_kw <= 0:
                     continue
                 price = round(OFFER_PRICE_EUR_PER_MWH[form] * 100)  # cents/MWh
@@ -307,7 +317,7 @@ class BoisStrategy:
             self.platform.report_status(self.operator, self.platform_id[fid], FirmStatus.RECOVERED)
 
     # ----- recovery: the searching and execution layers ------------------------------
-    def seek(self, consumer: str, form: EnergyForm, need_mw: float, step: int, disrupted: frozenset[str]) -> list[Link]:
+    def seek(self, consumer: str, form: EnergyForm, need_mw: float, step: int, exclude: frozenset[str]) -> list[Link]:
         assert self.model is not None
         spec = self.model.park.firms[consumer]
         demand = spec.demands[form]
@@ -322,7 +332,7 @@ class BoisStrategy:
         own = self.platform_id[consumer]
         candidates: list[Candidate] = []
         for m in search_all(self.platform, query, page_size=200):
-            if m.offer.supplier_id == own:
+            if m.offer.supplier_id == own or self.firm_of_platform_id[m.offer.supplier_id] in exclude:
                 continue
             d_km = m.distance_m / 1000
             candidates.append(
@@ -333,18 +343,19 @@ class BoisStrategy:
                     d_km,
                     delivered_cost(form, m.offer.price / 100, d_km),
                     m.offer.offer_id,
+                    m.offer.remaining,
                 )
             )
         candidates.sort(key=lambda c: (c.cost_eur_per_mwh, c.distance_km, c.key))
         start = step + self.params.bois_agreement_steps + self.params.connection_delay_steps[form]
-        need_kw = math.floor(need_mw * 1000)
+        need_kw = to_kw(need_mw)
         links: list[Link] = []
         acct = self.account[consumer]
         horizon_s = OFFER_VALIDITY_S // 2
         for c in candidates:
             if need_kw <= round(self.params.min_need_mw * 1000):
                 break
-            qty = min(math.floor(c.available_mw * 1000), need_kw)
+            qty = min(c.key_kw, need_kw)
             if qty <= 0:
                 continue
             try:
