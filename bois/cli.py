@@ -165,6 +165,25 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# ----------------------------------------------------------------------------- simulate
+def _simulate_options(parser: argparse.ArgumentParser) -> None:
+    from simulation.cli import add_arguments
+
+    add_arguments(parser)
+
+
+@command(
+    "simulate",
+    "disrupt the park's firms systematically; compare recovery under business as usual and BOIS",
+    _simulate_options,
+)
+def simulate_command(args: argparse.Namespace) -> int:
+    # The CLI is the composition root: the platform package itself never imports the simulation.
+    from simulation.cli import run
+
+    return run(args)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -175,9 +194,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         return COMMANDS[args.command].run(args)
-    except BoisError as exc:
+    except (BoisError, ValueError, OSError) as exc:
+        # Bad input (park files, options, manifests) and unreachable chains: one clear line.
         print(f"bois {args.command}: error: {exc}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print(f"bois {args.command}: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":
