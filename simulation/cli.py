@@ -45,6 +45,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", type=Path, default=None, help="results folder (default results/<park name>)")
     p.add_argument("--no-report", action="store_true", help="write the CSV/JSON files only, no plots or report")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue an interrupted run from its checkpoint (<out>.partial/) instead of starting over",
+    )
 
 
 def load_park(args: argparse.Namespace) -> Park:
@@ -93,8 +98,12 @@ def _versions() -> dict[str, str]:
 
 
 def run(args: argparse.Namespace) -> int:
+    import hashlib
+    import json
+
+    from .io import dumps_json
     from .report import format_summary_table
-    from .runner import StudyConfig, run_study, write_results
+    from .runner import Checkpoint, StudyConfig, run_study, write_results
 
     strategies_named = [s.strip() for s in args.strategies.split(",") if s.strip()]
     bad = [s for s in strategies_named if s not in STRATEGIES]
@@ -138,8 +147,33 @@ def run(args: argparse.Namespace) -> int:
     print(f"park {park.name!r}: {len(park)} firms, {park.graph.number_of_edges()} exchanges, "
           f"{park.total_symbiotic_mw():.1f} MW exchanged; {len(scenarios)} scenarios ({args.scenarios}), "
           f"strategies {', '.join(strategies_named)}, chain {args.chain if 'bois' in strategies_named else '-'}")
-    study = run_study(park, scenarios, strategies, config, progress)
     out = args.out or Path("results") / park.name.lower().replace(" ", "_")
+    partial = out.with_name(out.name + ".partial")
+    fingerprint = {
+        "park_sha256": hashlib.sha256(dumps_json(park).encode()).hexdigest(),
+        "scenarios": [[s.scenario_id, list(s.disrupted), s.t0, s.duration, s.fraction] for s in scenarios],
+        "strategies": strategies_named,
+        "horizon": args.horizon,
+        "chain": args.chain if args.chain in ("embedded", "memory") else "json-rpc",
+        "recovery_params": repr(params),
+    }
+    if partial.exists() and not args.resume:
+        print(f"discarding the checkpoint of an earlier unfinished run in {partial}/ (use --resume to continue it)")
+        import shutil
+
+        shutil.rmtree(partial)
+    checkpoint = Checkpoint(partial, fingerprint)
+    if len(checkpoint):
+        print(f"resuming: {len(checkpoint)} finished scenario runs taken from {partial}/")
+    try:
+        study = run_study(park, scenarios, strategies, config, progress, checkpoint)
+    except KeyboardInterrupt:
+        print(
+            f"interrupted: {len(checkpoint)} finished scenario runs are saved in {partial}/; "
+            f"rerun the same command with --resume to continue",
+            file=sys.stderr,
+        )
+        raise
     run_info = {
         "park": park.name,
         "firms": len(park),
@@ -157,9 +191,8 @@ def run(args: argparse.Namespace) -> int:
         "versions": _versions(),
     }
     write_results(study, out, run_info, report=not args.no_report)
+    checkpoint.remove()
     if not args.no_report:
-        import json
-
         summary = json.loads((out / "summary.json").read_text())
         print(format_summary_table(summary))
     failed = sum(len(r.failed) for r in study.results)

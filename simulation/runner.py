@@ -175,8 +175,7 @@ def simulate_scenario(
                 if i not in ended and lk.start_step > t:
                     pending[model.slot_of[(lk.consumer, lk.form)]] += lk.mw
             gap = need - state.sym - pending
-            for slot in np.flatnonzero(gap > params.min_need_mw):
-                slot = int(slot)
+            for slot in (int(i) for i in np.flatnonzero(gap > params.min_need_mw)):
                 consumer = model.firm_ids[int(model.slot_firm[slot])]
                 if consumer in disrupted or next_try.get(slot, -1) > t:
                     continue
@@ -233,6 +232,123 @@ def _verify_against_chain(strategy: BoisStrategy, live: Sequence[Link], scenario
         )
 
 
+def result_to_json(res: ScenarioResult) -> dict[str, Any]:
+    sc = res.scenario
+    return {
+        "scenario": {
+            "scenario_id": sc.scenario_id,
+            "kind": sc.kind,
+            "disrupted": list(sc.disrupted),
+            "t0": sc.t0,
+            "duration": sc.duration,
+            "fraction": sc.fraction,
+        },
+        "strategy": res.strategy,
+        "timeseries": res.timeseries,
+        "metrics": res.metrics,
+        "links": [
+            [
+                {
+                    "supplier": lk.supplier,
+                    "consumer": lk.consumer,
+                    "form": int(lk.form),
+                    "mw": lk.mw,
+                    "start_step": lk.start_step,
+                    "agreement_id": lk.agreement_id,
+                },
+                end,
+            ]
+            for lk, end in res.links
+        ],
+        "failed": res.failed,
+    }
+
+
+def result_from_json(data: dict[str, Any]) -> ScenarioResult:
+    sc = data["scenario"]
+    scenario = Scenario(sc["scenario_id"], sc["kind"], tuple(sc["disrupted"]), sc["t0"], sc["duration"], sc["fraction"])
+    links = [
+        (
+            Link(d["supplier"], d["consumer"], EnergyForm(d["form"]), d["mw"], d["start_step"], d["agreement_id"]),
+            end,
+        )
+        for d, end in data["links"]
+    ]
+    return ScenarioResult(scenario, data["strategy"], data["timeseries"], data["metrics"], links, data["failed"])
+
+
+class Checkpoint:
+    """Finished scenarios of a run, saved as they finish, so an interrupted sweep resumes
+    without recomputing them.
+
+    A folder holding ``fingerprint.json`` (what the run's results depend on: the park,
+    the scenarios, the strategies and their parameters, the horizon, the chain kind) and
+    ``results.jsonl`` (one finished scenario x strategy per line, flushed and fsynced).
+    Scenarios are independent of each other (BOIS reverts the chain to the same snapshot
+    before each), so resumed results are identical to an uninterrupted run's.
+    """
+
+    def __init__(self, folder: Path, fingerprint: dict[str, Any]) -> None:
+        self.folder = Path(folder)
+        self.fingerprint = fingerprint
+        self._results: dict[tuple[str, str], ScenarioResult] = {}
+        self.setup: dict[str, Any] = {}
+        meta = self.folder / "fingerprint.json"
+        if meta.exists():
+            old = json.loads(meta.read_text())
+            if old != fingerprint:
+                diff = sorted(k for k in set(old) | set(fingerprint) if old.get(k) != fingerprint.get(k))
+                raise ValueError(
+                    f"cannot resume from {self.folder}: it was made by a run with different {', '.join(diff)}; "
+                    "delete it, or run without --resume to start over"
+                )
+            self._load()
+        else:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            tmp = meta.with_suffix(".tmp")
+            tmp.write_text(json.dumps(fingerprint, indent=1, sort_keys=True))
+            os.replace(tmp, meta)
+
+    def _load(self) -> None:
+        path = self.folder / "results.jsonl"
+        if not path.exists():
+            return
+        with open(path) as fh:
+            for line in fh:
+                try:
+                    rec = json.loads(line)
+                except json.JSONDecodeError:
+                    break  # a line cut short by the interruption: that scenario reruns
+                if rec.get("type") == "setup":
+                    self.setup[rec["strategy"]] = rec["setup"]
+                else:
+                    res = result_from_json(rec)
+                    self._results[(res.strategy, res.scenario.scenario_id)] = res
+
+    def __len__(self) -> int:
+        return len(self._results)
+
+    def get(self, strategy: str, scenario_id: str) -> ScenarioResult | None:
+        return self._results.get((strategy, scenario_id))
+
+    def _append(self, record: dict[str, Any]) -> None:
+        with open(self.folder / "results.jsonl", "a") as fh:
+            fh.write(json.dumps(record, sort_keys=True) + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+
+    def add(self, res: ScenarioResult) -> None:
+        self._results[(res.strategy, res.scenario.scenario_id)] = res
+        self._append(result_to_json(res))
+
+    def add_setup(self, strategy: str, setup: dict[str, Any]) -> None:
+        self.setup[strategy] = setup
+        self._append({"type": "setup", "strategy": strategy, "setup": setup})
+
+    def remove(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
 @dataclass
 class StudyConfig:
     horizon: int = 336
@@ -259,23 +375,42 @@ def run_study(
     strategies: Sequence[RecoveryStrategy],
     config: StudyConfig,
     progress: Callable[[Iterable[Any], int, str], Iterable[Any]] | None = None,
+    checkpoint: Checkpoint | None = None,
 ) -> StudyResult:
-    """Prepare each strategy once, then run every scenario under every strategy."""
+    """Prepare each strategy once, then run every scenario under every strategy.
+
+    With a ``checkpoint``, scenarios it already holds are taken from it, and each newly
+    finished scenario is saved to it before the next one starts.
+    """
     model = ParkModel(park)
     results: list[ScenarioResult] = []
     setup: dict[str, Any] = {}
     elapsed: dict[str, float] = {}
     for strategy in strategies:
         t_start = time.perf_counter()
-        strategy.prepare(model)
-        if isinstance(strategy, BoisStrategy):
-            st = strategy.setup_stats
-            setup[strategy.name] = {"transactions": st.transactions, "gas_used": st.gas_used, "by_function": st.by_function}
-        items: Iterable[Scenario] = scenarios
+        done = {sc.scenario_id: checkpoint.get(strategy.name, sc.scenario_id) for sc in scenarios} if checkpoint else {}
+        todo = [sc for sc in scenarios if done.get(sc.scenario_id) is None]
+        if todo:
+            strategy.prepare(model)
+            if isinstance(strategy, BoisStrategy):
+                st = strategy.setup_stats
+                setup[strategy.name] = {"transactions": st.transactions, "gas_used": st.gas_used, "by_function": st.by_function}
+                if checkpoint is not None and strategy.name not in checkpoint.setup:
+                    checkpoint.add_setup(strategy.name, setup[strategy.name])
+        if checkpoint is not None and strategy.name in checkpoint.setup:
+            setup[strategy.name] = checkpoint.setup[strategy.name]
+        items: Iterable[Scenario] = todo
         if progress is not None:
-            items = progress(scenarios, len(scenarios), strategy.name)
+            items = progress(todo, len(todo), strategy.name)
         for sc in items:
-            results.append(simulate_scenario(model, sc, strategy, config.horizon))
+            res = simulate_scenario(model, sc, strategy, config.horizon)
+            done[sc.scenario_id] = res
+            if checkpoint is not None:
+                checkpoint.add(res)
+        for sc in scenarios:
+            r = done[sc.scenario_id]
+            assert r is not None
+            results.append(r)
         elapsed[strategy.name] = time.perf_counter() - t_start
     return StudyResult(park, config, list(scenarios), results, setup, elapsed)
 
