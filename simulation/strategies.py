@@ -258,6 +258,11 @@ class BoisStrategy:
         self.failed: list[str] = []  # reverted transactions during recovery, reported
         self._snapshot: object | None = None
         self._scenario_start: TxStats = TxStats()
+        # Searches that found nothing, per (consumer, form, excluded suppliers). Between two
+        # events that can add capacity (a supplier recovering, an agreement ending) the set of
+        # matching offers can only shrink, so an empty answer stays empty: skip the view call.
+        self._empty: set[tuple[str, EnergyForm, frozenset[str]]] = set()
+        self.searches = 0
 
     # ----- setup: the physical and searching layers -----------------------------------
     def prepare(self, model: ParkModel, progress: Callable[[int], None] | None = None) -> None:
@@ -306,6 +311,7 @@ class BoisStrategy:
         self.platform.revert(self._snapshot)
         self._snapshot = self.platform.snapshot()
         self.failed = []
+        self._empty.clear()
         self._scenario_start = self.platform.stats.copy()
 
     def on_disrupted(self, firms: tuple[str, ...], step: int) -> None:
@@ -313,12 +319,16 @@ class BoisStrategy:
             self.platform.report_status(self.operator, self.platform_id[fid], FirmStatus.DISRUPTED)
 
     def on_recovered(self, firms: tuple[str, ...], step: int) -> None:
+        self._empty.clear()
         for fid in firms:
             self.platform.report_status(self.operator, self.platform_id[fid], FirmStatus.RECOVERED)
 
     # ----- recovery: the searching and execution layers ------------------------------
     def seek(self, consumer: str, form: EnergyForm, need_mw: float, step: int, exclude: frozenset[str]) -> list[Link]:
         assert self.model is not None
+        if (consumer, form, exclude) in self._empty:
+            return []
+        self.searches += 1
         spec = self.model.park.firms[consumer]
         demand = spec.demands[form]
         query = OfferQuery(
@@ -346,6 +356,8 @@ class BoisStrategy:
                     m.offer.remaining,
                 )
             )
+        if not candidates:
+            self._empty.add((consumer, form, exclude))
         candidates.sort(key=lambda c: (c.cost_eur_per_mwh, c.distance_km, c.key))
         start = step + self.params.bois_agreement_steps + self.params.connection_delay_steps[form]
         need_kw = to_kw(need_mw)
@@ -381,6 +393,7 @@ class BoisStrategy:
         return links
 
     def release(self, links: list[Link], step: int) -> None:
+        self._empty.clear()
         for lk in links:
             try:
                 self.platform.terminate_agreement(self.account[lk.consumer], lk.agreement_id)
