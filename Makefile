@@ -3,11 +3,13 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP_PY   := $(VENV)/.stamp-installed
-STAMP_NODE := node_modules/.stamp-installed
+TOOLS  := .venv-tools
+STAMP_PY    := $(VENV)/.stamp-installed
+STAMP_NODE  := node_modules/.stamp-installed
+STAMP_TOOLS := $(TOOLS)/.stamp-installed
 RESULTS ?= results/kalundborg
 
-.PHONY: run test setup setup-node demo gas bench typecheck clean
+.PHONY: run test setup setup-node setup-tools slither demo gas bench typecheck clean
 
 setup: $(STAMP_PY)
 
@@ -22,15 +24,29 @@ $(STAMP_NODE): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+# Static-analysis tools in their own venv: slither-analyzer 0.11.6 needs web3 < 8.
+setup-tools: $(STAMP_TOOLS)
+
+$(STAMP_TOOLS): tools-requirements.lock
+	test -x $(TOOLS)/bin/python || $(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install --quiet -c tools-requirements.lock slither-analyzer
+	touch $@
+
 # The main job: the Kalundborg case study's systematic disruption sweep,
 # business as usual vs BOIS on the embedded chain.
 run: setup
 	$(BIN)/bois simulate --case-study kalundborg --scenarios sweep --out $(RESULTS)
 
 # Everything the tests need: pinned Python packages, pinned node tools
-# (solc-js to check the committed artifacts).
-test: setup setup-node
+# (solc-js to check the committed artifacts), and slither on contracts/ first
+# (fails on any High or Medium finding; see scripts/slither_check.py).
+test: setup setup-node slither
 	$(BIN)/python -m pytest -q
+
+# Slither on contracts/ with the compiler settings of `bois compile`; prints every
+# finding, fails on High/Medium (slither.config.json), JSON in build/slither/.
+slither: setup-tools setup-node
+	$(TOOLS)/bin/python scripts/slither_check.py --json build/slither/findings.json
 
 demo: setup
 	$(BIN)/bois demo
@@ -45,4 +61,4 @@ typecheck: setup
 	$(BIN)/python -m mypy
 
 clean:
-	rm -rf $(VENV) node_modules results build
+	rm -rf $(VENV) $(TOOLS) node_modules results build

@@ -92,6 +92,8 @@ abstract contract AgreementBook is OfferBook, IAgreementBook {
         if (state == AG_NONE) revert AgreementUnknown(agreementId);
         uint32 supplierId = _offer(a.offerId).supplierId;
         uint32 callerFirm = _firmIdOf(msg.sender);
+        // False positive: slither's taint is field-insensitive (block values stored in Member/Agreement slots); firm ids, not balances or times.
+        // slither-disable-next-line incorrect-equality
         if (callerFirm == 0 || (callerFirm != supplierId && callerFirm != a.consumerId)) {
             revert AgreementNotParty(agreementId, msg.sender);
         }
@@ -111,6 +113,8 @@ abstract contract AgreementBook is OfferBook, IAgreementBook {
         uint32 supplierId = _offer(a.offerId).supplierId;
         if (state != AG_ACTIVE) revert AgreementWrongState(agreementId, _effectiveState(a, supplierId));
         uint256 endsAt = uint256(a.startedAt) + a.duration;
+        // By design: agreements expire at startedAt + duration (docs/platform.md); seconds of validator skew do not matter.
+        // slither-disable-next-line timestamp
         if (block.timestamp < endsAt) revert AgreementNotExpired(agreementId, endsAt);
         _release(a, supplierId);
         a.state = AG_CLOSED;
@@ -186,16 +190,22 @@ abstract contract AgreementBook is OfferBook, IAgreementBook {
         if (supplierId == 0) revert OfferUnknown(offerId);
         if (o.status != OFFER_OPEN) revert OfferNotOpen(offerId);
         uint40 validUntil = o.validUntil;
+        // By design: an offer is valid until validUntil (docs/platform.md); seconds of validator skew do not matter.
+        // slither-disable-next-line timestamp
         if (block.timestamp >= validUntil) revert OfferExpired(offerId, validUntil);
         Firm memory supplier = _firm(supplierId);
         if (supplier.status == STATUS_LEFT) revert FirmUnknown(supplierId);
         if (supplier.status == STATUS_DISRUPTED) revert FirmDisrupted(supplierId);
+        // False positive: slither's taint is field-insensitive (block values stored in Member/Agreement slots); firm ids, not balances or times.
+        // slither-disable-next-line incorrect-equality
         if (supplierId == consumerId) revert AgreementSelfDealing(consumerId);
         if (quantity == 0) revert ZeroQuantity();
         if (duration == 0) revert AgreementZeroDuration();
         uint64 remaining = o.quantity - o.reserved;
         if (quantity > remaining) revert OfferOverAllocated(offerId, quantity, remaining);
 
+        // One warm SSTORE (~100 gas) per batch item; batches are capped at MAX_BATCH and ids must be sequential.
+        // slither-disable-next-line costly-loop
         agreementId = ++_agreementCount;
         Agreement storage a = _agreements[agreementId];
         a.offerId = uint32(offerId);
@@ -215,6 +225,8 @@ abstract contract AgreementBook is OfferBook, IAgreementBook {
         uint256 offerId = a.offerId;
         if (o.status != OFFER_OPEN) revert OfferNotOpen(offerId);
         uint40 validUntil = o.validUntil;
+        // By design: an offer is valid until validUntil (docs/platform.md); seconds of validator skew do not matter.
+        // slither-disable-next-line timestamp
         if (block.timestamp >= validUntil) revert OfferExpired(offerId, validUntil);
         uint64 quantity = a.quantity;
         uint64 reserved = o.reserved;
@@ -241,6 +253,8 @@ abstract contract AgreementBook is OfferBook, IAgreementBook {
     function _effectiveState(Agreement storage a, uint32 supplierId) internal view returns (uint8) {
         uint8 state = a.state;
         if (state != AG_ACTIVE) return state;
+        // By design: an ACTIVE agreement reads EXPIRED from startedAt + duration on (docs/platform.md).
+        // slither-disable-next-line timestamp
         if (block.timestamp >= uint256(a.startedAt) + a.duration) return AG_EXPIRED;
         if (_firmStatus(supplierId) == STATUS_DISRUPTED) return AG_SUSPENDED;
         return AG_ACTIVE;

@@ -40,6 +40,8 @@ contract OfferSearch {
     /// @return matches The matching offers (as rows, with supplier status and location).
     /// @return distances Floor of the Euclidean distance of each match, metres.
     /// @return nextCursor The id after the last offer examined, or 0 when all offers were scanned.
+    // One linear scan with the query's filters inlined; splitting it would cost an extra call per offer chunk.
+    // slither-disable-next-line cyclomatic-complexity
     function search(
         uint8 form,
         uint64 minQuantity,
@@ -69,6 +71,8 @@ contract OfferSearch {
         while (id <= total && found < limit) {
             // read ahead twice what is still needed (sparse matches), at least 32 and at most CHUNK offers
             uint256 want = 2 * (limit - found);
+            // View-only calls to the immutable platform's own `offerWords`; at most ceil(offers/32) per page, nothing to block.
+            // slither-disable-next-line calls-loop
             uint256[] memory words = _platform.offerWords(id, want < 32 ? 32 : (want > CHUNK ? CHUNK : want));
             uint256 n = words.length / 2;
             if (n == 0) break;
@@ -83,6 +87,8 @@ contract OfferSearch {
             id += i;
         }
         nextCursor = id <= total ? id : 0;
+        // Shrinks the two result arrays to `found` in place: lengths only decrease, so it is memory-safe.
+        // slither-disable-next-line assembly
         assembly ("memory-safe") {
             mstore(matches, found)
             mstore(distances, found)
@@ -99,6 +105,8 @@ contract OfferSearch {
     }
 
     function _matches(uint256 w0, uint256 w1, Query memory q) private view returns (bool, uint256) {
+        // By design: search skips offers whose validUntil has passed (docs/platform.md).
+        // slither-disable-next-line timestamp
         if (uint8(w0 >> 40) != OFFER_OPEN || uint40(w0 >> 72) <= block.timestamp || uint8(w0 >> 32) != q.form) {
             return (false, 0);
         }
