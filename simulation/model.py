@@ -161,14 +161,17 @@ class ParkModel:
         bcap = np.where(backup_allowed, self.backup_cap, 0.0)
         demand_cap = self.S * cap[self.slot_firm]
 
-        level = cap.astype(float).copy()
-        for _ in range(MAX_ITERATIONS):
-            available = level[self.out_firm] * self.O
-            ratio = np.minimum(1.0, available / safe_contracted)
+        def supply(level: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+            """Link flows, symbiotic supply, lost supply and backup for given levels."""
+            ratio = np.minimum(1.0, level[self.out_firm] * self.O / safe_contracted)
             flow = e_mw * ratio[e_out]
             sym = np.bincount(e_slot, weights=flow, minlength=n_slots)
             lost = np.maximum(0.0, self.S - sym)
-            backup = np.minimum(lost, bcap)
+            return flow, sym, lost, np.minimum(lost, bcap)
+
+        level = cap.astype(float).copy()
+        for _ in range(MAX_ITERATIONS):
+            flow, sym, lost, backup = supply(level)
             r = np.minimum(1.0, (self.U + sym + backup) / self.D) if n_slots else np.zeros(0)
             new_level = cap.astype(float).copy()
             if n_slots:
@@ -181,12 +184,7 @@ class ParkModel:
             raise RuntimeError("cascade fixed point did not converge")
 
         # Final quantities from the converged levels.
-        available = level[self.out_firm] * self.O
-        ratio = np.minimum(1.0, available / safe_contracted)
-        flow = e_mw * ratio[e_out]
-        sym = np.bincount(e_slot, weights=flow, minlength=n_slots)
-        lost = np.maximum(0.0, self.S - sym)
-        backup = np.minimum(lost, bcap)
+        flow, sym, lost, backup = supply(level)
         # What a firm still lacks of the symbiotic demand it has at its capacity.
         need_backup = np.minimum(lost, np.maximum(0.0, demand_cap - sym))
         backup = np.minimum(backup, need_backup)

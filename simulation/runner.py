@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import csv
 import json
-import math
 import os
 import shutil
 import tempfile
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
@@ -478,15 +477,8 @@ def write_results(study: StudyResult, out_dir: Path, run_info: dict[str, Any], *
     return out_dir
 
 
-def metrics_table(study: StudyResult) -> list[dict[str, Any]]:
-    return [res.metrics for res in study.results]
-
-
-def nan_to_none(x: float) -> float | None:
-    return None if x is None or (isinstance(x, float) and math.isnan(x)) else x
-
-
 __all__ = [
+    "Checkpoint",
     "ChainMismatch",
     "ScenarioResult",
     "StudyConfig",
@@ -494,5 +486,4 @@ __all__ = [
     "run_study",
     "simulate_scenario",
     "write_results",
-    "asdict",
 ]
