@@ -4,10 +4,13 @@
     alice = platform.new_account()
     firm = platform.register_firm(alice, "Refinery", 3, 0, 0, [EnergyForm.STEAM], [])
 
+    platform = ChainPlatform.rpc("http://127.0.0.1:8545", key)   # a JSON-RPC node (deploys)
+    platform = ChainPlatform.from_manifest(url_or_chain, "deployment.json", private_key=key)
+
 Every state-changing method sends one transaction from ``sender`` (an account whose key
 the chain holds), raises the :mod:`bois.errors` class of the contract's custom error when
-it would revert (nothing is sent then), records the gas in :attr:`stats` and the decoded
-events in :attr:`last_events`.
+it would revert (then nothing changes on chain: no block, no nonce, no time), records the
+gas in :attr:`stats` and the decoded events in :attr:`last_events`.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from typing import Any, Iterable, Sequence
 
 from eth_utils import keccak
 
-from .chain import Chain, EmbeddedChain, RevertError, TxResult
+from .chain import Chain, EmbeddedChain, RevertError, RpcChain, TxResult
 from .codec import Codec
 from .compiler import load_artifact
 from .deploy import Deployment, check_deployment, deploy, load_manifest
@@ -138,9 +141,30 @@ class ChainPlatform:
         return cls(chain, deploy(chain))
 
     @classmethod
-    def from_manifest(cls, chain: Chain, manifest: Deployment | str | Path) -> "ChainPlatform":
-        """Attach to an existing deployment; checks the chain id and the code at the addresses."""
+    def rpc(
+        cls, url: str, private_key: bytes | str | None = None, manifest: Deployment | str | Path | None = None, **options: Any
+    ) -> "ChainPlatform":
+        """The platform on a JSON-RPC node: deploys fresh, or attaches to ``manifest``'s deployment.
+
+        ``private_key`` signs as the deployer/admin (``None``: anvil's first dev account, only on
+        chain id 31337); ``options`` go to :class:`bois.chain.RpcChain` (poll_interval, preflight, ...).
+        Raises :class:`bois.chain.NodeUnreachable` when nothing answers at ``url``.
+        """
+        chain = RpcChain(url, private_key, **options)
+        if manifest is not None:
+            return cls.from_manifest(chain, manifest)
+        return cls(chain, deploy(chain))
+
+    @classmethod
+    def from_manifest(cls, chain: Chain | str, manifest: Deployment | str | Path, **options: Any) -> "ChainPlatform":
+        """Attach to an existing deployment; checks the chain id and the code at the addresses.
+
+        ``chain`` is a :class:`Chain` or a JSON-RPC URL (then ``options`` go to RpcChain, e.g.
+        ``private_key``). Raises :class:`bois.deploy.WrongChain` / :class:`bois.deploy.MissingContracts`.
+        """
         deployment = manifest if isinstance(manifest, Deployment) else load_manifest(manifest)
+        if isinstance(chain, str):
+            chain = RpcChain(chain, **options)
         check_deployment(chain, deployment)
         return cls(chain, deployment)
 

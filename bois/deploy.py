@@ -1,6 +1,9 @@
 """Deploy the platform and describe a deployment in a JSON manifest.
 
     chain = EmbeddedChain()            # or RpcChain("http://127.0.0.1:8545", key)
+
+The manifest holds public facts only: chain id, contract addresses, the deployer's address,
+the deployment block and the sha256 of each artifact. Never a key.
     deployment = deploy(chain)
     write_manifest(deployment, "deployment.json")
     ...
@@ -18,15 +21,23 @@ from eth_abi import encode
 
 from .chain import Chain
 from .compiler import CONTRACTS, artifact_hash, load_artifact
-from .errors import BoisError
+from .errors import ChainError
 
 PLATFORM_DEPLOY_GAS = 6_000_000
 SEARCH_DEPLOY_GAS = 2_000_000
 MANIFEST_VERSION = 1
 
 
-class DeploymentError(BoisError):
+class DeploymentError(ChainError):
     """A manifest does not describe a usable deployment on this chain."""
+
+
+class WrongChain(DeploymentError):
+    """The connected chain's id is not the manifest's."""
+
+
+class MissingContracts(DeploymentError):
+    """No (or other) contract code at the manifest's addresses."""
 
 
 @dataclass(frozen=True)
@@ -96,16 +107,22 @@ def load_manifest(path: str | Path) -> Deployment:
 
 def check_deployment(chain: Chain, deployment: Deployment) -> None:
     """Raise DeploymentError unless the manifest matches this chain and its contracts are there."""
+    where = chain.describe()
     if deployment.chain_id != chain.chain_id:
-        raise DeploymentError(
-            f"manifest is for chain id {deployment.chain_id}, but the connected chain has id {chain.chain_id}"
+        raise WrongChain(
+            f"the manifest is for chain id {deployment.chain_id}, but {where} has chain id {chain.chain_id}: "
+            "wrong node or wrong manifest"
         )
     for label, address in (("BoisPlatform", deployment.platform), ("OfferSearch", deployment.search)):
         code = chain.get_code(address)
         if not code:
-            raise DeploymentError(f"no contract code at the {label} address {address} on chain {chain.chain_id}")
+            raise MissingContracts(
+                f"no contract code at the manifest's {label} address {address} on {where} (chain id {chain.chain_id}): "
+                "the node was reset or the manifest belongs to another deployment; run `bois deploy` again"
+            )
     expected = load_artifact("BoisPlatform").deployed_bytecode
     if chain.get_code(deployment.platform).hex() != expected[2:]:
-        raise DeploymentError(
-            f"the code at {deployment.platform} is not this version's BoisPlatform (artifact changed since deployment?)"
+        raise MissingContracts(
+            f"the code at {deployment.platform} on {where} is not this version's BoisPlatform "
+            "(artifact changed since deployment?)"
         )

@@ -40,7 +40,7 @@ def test_wrong_chain_id_is_refused(deployed: tuple[EmbeddedChain, Deployment]) -
 def test_missing_contract_is_refused(deployed: tuple[EmbeddedChain, Deployment]) -> None:
     chain, d = deployed
     nowhere = "0x" + "12" * 20
-    with pytest.raises(DeploymentError, match="no contract code at the BoisPlatform address"):
+    with pytest.raises(DeploymentError, match="no contract code at the manifest's BoisPlatform address"):
         ChainPlatform.from_manifest(chain, dataclasses.replace(d, platform=nowhere))
     with pytest.raises(DeploymentError, match="OfferSearch"):
         ChainPlatform.from_manifest(chain, dataclasses.replace(d, search=nowhere))

@@ -1,78 +1,29 @@
-"""The same platform over a JSON-RPC node (anvil), when one is available.
+"""The same platform over a JSON-RPC node: anvil, started by :class:`bois.node.AnvilNode`.
 
-anvil is found as ``$BOIS_ANVIL``, on PATH, or in node_modules/@foundry-rs/anvil-linux-amd64
-(``npm install @foundry-rs/anvil-linux-amd64``). Without it these tests are skipped.
+anvil comes from the npm package pinned in package.json (``npm ci``; ``make test`` runs it),
+so these tests run in CI; without it they fail with AnvilNotFound saying so. Set
+``BOIS_SKIP_ANVIL=1`` to skip them explicitly.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
-import socket
-import subprocess
-import tempfile
-import time
-from pathlib import Path
 from typing import Iterator
 
 import pytest
 
 from bois import errors
-from bois.chain import RpcChain
 from bois.chain_platform import ChainPlatform
-from bois.deploy import deploy
+from bois.node import AnvilNode
 from bois.types import AgreementState, EnergyForm, FirmStatus, OfferQuery
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _anvil() -> str | None:
-    env = os.environ.get("BOIS_ANVIL")
-    if env:
-        return env
-    found = shutil.which("anvil")
-    if found:
-        return found
-    local = ROOT / "node_modules" / "@foundry-rs" / "anvil-linux-amd64" / "bin" / "anvil"
-    return str(local) if local.is_file() else None
-
-
-ANVIL = _anvil()
-pytestmark = pytest.mark.skipif(ANVIL is None, reason="anvil not found (set BOIS_ANVIL or npm install @foundry-rs/anvil-linux-amd64)")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+pytestmark = pytest.mark.skipif(os.environ.get("BOIS_SKIP_ANVIL") == "1", reason="BOIS_SKIP_ANVIL=1")
 
 
 @pytest.fixture(scope="module")
 def rpc_platform() -> Iterator[ChainPlatform]:
-    assert ANVIL is not None
-    port = _free_port()
-    home = tempfile.mkdtemp(prefix="bois-anvil-")
-    proc = subprocess.Popen(
-        [ANVIL, "--port", str(port), "--prune-history", "--silent", "--hardfork", "cancun"],
-        env={**os.environ, "HOME": home},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                chain = RpcChain(f"http://127.0.0.1:{port}")
-                break
-            except errors.ChainError:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    pytest.skip("anvil did not start")
-                time.sleep(0.05)
-        yield ChainPlatform(chain, deploy(chain))
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-        shutil.rmtree(home, ignore_errors=True)
+    with AnvilNode() as node:
+        yield ChainPlatform.rpc(node.url)
 
 
 def test_exchange_and_decoded_errors_over_json_rpc(rpc_platform: ChainPlatform) -> None:

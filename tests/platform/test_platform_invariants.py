@@ -18,7 +18,7 @@ from bois.platform import Platform
 from bois.types import LIVE_STATES, Agreement, AgreementState, EnergyForm, FirmStatus
 from platform_helpers import HOUR, LONG, MakeFirm
 
-STEPS = {"memory": 600, "chain": 90}
+STEPS = {"memory": 600, "chain": 90, "anvil": 90}
 PROPOSED = frozenset({AgreementState.PROPOSED})
 
 
