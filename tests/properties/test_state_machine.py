@@ -114,6 +114,28 @@ SIZES = _SIZES[PROFILE] if PROFILE != "smoke" else {"chain": (3, 10), "memory": 
 _SEED = os.environ.get("BOIS_HYPOTHESIS_SEED")
 
 
+@pytest.fixture(autouse=True)
+def _reproducible_draws(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make the fixed-seed runs depend on this file and the hypothesis version only.
+
+    Besides its seed, hypothesis (>= 6.131) mixes into its draws the literal constants of
+    every *local* module imported so far (``providers._get_local_constants``): the same seed
+    then explores different sequences depending on which tests ran first in the session and
+    on any edit anywhere in bois/ or simulation/ - seen here as a CI run that never reached
+    ``acceptAgreement`` while the same file run alone did. The rules already draw the
+    boundary values that matter (0, max uint, int extremes) explicitly, so the module
+    constants are switched off for these tests.
+    """
+    try:
+        from hypothesis.internal.conjecture import providers
+    except ImportError:  # pragma: no cover - a hypothesis without the module
+        return
+    if hasattr(providers, "_get_local_constants") and hasattr(providers, "Constants"):
+        empty = providers.Constants()
+        monkeypatch.setattr(providers, "_get_local_constants", lambda: empty)
+        providers.CONSTANTS_CACHE.cache.clear()
+
+
 def _settings(examples: int, steps: int) -> settings:
     return settings(
         max_examples=examples,
