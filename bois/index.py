@@ -34,7 +34,13 @@ and reads forward again (``on_reorg="rollback"``; the undo log covers the last
 Sources: :class:`ChainEventSource` reads a :class:`bois.chain_platform.ChainPlatform`.
 On the embedded chain it reads blocks and receipts straight from py-evm (eth-tester's
 own ``get_logs`` / receipt lookups scan backwards from the head and are 100x slower);
-on a JSON-RPC node it uses ``eth_getLogs`` over the range through web3.
+on a JSON-RPC node (:class:`bois.chain.RpcChain`) it sends raw ``eth_getLogs`` /
+``eth_getBlockByNumber`` requests over the range through ``chain.rpc``.
+
+A node that dies mid-sync raises :class:`bois.chain.NodeUnreachable` naming its URL, the
+block range being read and the block the file stays at: reads happen outside the SQLite
+transactions, so the file holds exactly the ranges applied before the failure and the
+next :meth:`OfferIndex.sync` (once the node is back with the same chain) resumes there.
 """
 
 from __future__ import annotations
@@ -53,6 +59,7 @@ from typing import Any, Callable, Iterable, Iterator, Protocol, Sequence
 from eth_utils import to_checksum_address
 
 from . import errors
+from .chain import NodeUnreachable
 from .platform import DEFAULT_SEARCH_LIMIT, Event
 from .types import (
     Agreement,
@@ -159,11 +166,19 @@ class EventSource(Protocol):
 class ChainEventSource:
     """Events of a :class:`bois.chain_platform.ChainPlatform`, embedded or over JSON-RPC.
 
-    ``mode``: ``"auto"`` (py-evm blocks and receipts on the embedded chain, ``eth_getLogs``
-    otherwise), ``"pyevm"`` or ``"web3"`` (``eth_getLogs`` through ``chain.w3``; works on
-    both chains, but eth-tester answers it slowly far from the head).
+    ``mode``:
+
+    * ``"auto"``: ``"pyevm"`` on the embedded chain, ``"rpc"`` on a :class:`bois.chain.RpcChain`;
+    * ``"pyevm"``: blocks and receipts straight from py-evm (embedded chain only);
+    * ``"rpc"``: raw JSON-RPC through ``chain.rpc.request`` (``eth_blockNumber``,
+      ``eth_getBlockByNumber``, ``eth_getLogs`` with hex block numbers); any node;
+    * ``"web3"``: ``eth_getLogs`` through ``chain.w3`` (the embedded chain's web3 over
+      eth-tester; slow far from the head, kept as a cross-check of the other modes).
+
     ``ranges`` lists every (first, last) read, for tests and diagnostics.
     """
+
+    MODES = ("auto", "pyevm", "rpc", "web3")
 
     def __init__(self, chain: Any, address: str, codec: Any, start_block: int = 0, mode: str = "auto") -> None:
         self.chain = chain
@@ -174,14 +189,23 @@ class ChainEventSource:
         self.start_block = int(start_block)
         backend: Any = getattr(chain, "backend", None)
         evm = getattr(backend, "chain", None)
+        rpc: Any = getattr(chain, "rpc", None)
+        has_rpc = callable(getattr(rpc, "request", None))
         if mode == "auto":
-            mode = "pyevm" if evm is not None else "web3"
+            mode = "pyevm" if evm is not None else "rpc" if has_rpc else "web3"
+        if mode not in self.MODES:
+            raise ValueError(f"unknown source mode {mode!r}; known: {', '.join(self.MODES)}")
         if mode == "pyevm" and evm is None:
             raise ValueError("mode 'pyevm' needs the embedded chain (eth-tester + py-evm)")
-        if mode not in ("pyevm", "web3"):
-            raise ValueError(f"unknown source mode {mode!r}; known: auto, pyevm, web3")
+        if mode == "rpc" and not has_rpc:
+            raise ValueError(f"mode 'rpc' needs a JSON-RPC chain with .rpc.request (bois.chain.RpcChain), not {type(chain).__name__}")
+        if mode == "web3" and getattr(chain, "w3", None) is None:
+            raise ValueError(
+                f"mode 'web3' needs chain.w3 (the embedded chain has one); {type(chain).__name__} has none: use mode 'rpc'"
+            )
         self.mode = mode
         self._backend: Any = backend
+        self._rpc_client: Any = rpc
         self._fast = FastEventDecoder(codec)
         self.ranges: list[tuple[int, int]] = []
 
@@ -190,14 +214,26 @@ class ChainEventSource:
         """The source for a ChainPlatform (its chain, contract, codec and deployment block)."""
         return cls(platform.chain, platform.address, platform.codec, platform.deployment.block, mode)
 
+    def describe(self) -> str:
+        """Where the events come from, for error messages."""
+        describe = getattr(self.chain, "describe", None)
+        return str(describe()) if callable(describe) else type(self.chain).__name__
+
     # ----- chain facts ------------------------------------------------------------------
     def head(self) -> int:
         if self.mode == "pyevm":
             return int(self._backend.chain.get_block().number) - 1  # the head block is the pending one
+        if self.mode == "rpc":
+            return _hex_int(self._rpc("eth_blockNumber"))
         return int(self.chain.w3.eth.block_number)
 
     def block_hash(self, number: int) -> bytes | None:
-        if number < 0 or number > self.head():
+        if number < 0:
+            return None
+        if self.mode == "rpc":  # one request: the node answers null past its head
+            header = self._header(number)
+            return None if header is None else _hex_bytes(header["hash"])
+        if number > self.head():
             return None
         if self.mode == "pyevm":
             return bytes(self._backend.chain.chaindb.get_canonical_block_header_by_number(number).hash)
@@ -208,7 +244,11 @@ class ChainEventSource:
         if first > last or first < 0:
             raise ValueError(f"bad block range {first}..{last}")
         self.ranges.append((first, last))
-        return self._read_pyevm(first, last) if self.mode == "pyevm" else self._read_web3(first, last)
+        if self.mode == "pyevm":
+            return self._read_pyevm(first, last)
+        if self.mode == "rpc":
+            return self._read_rpc(first, last)
+        return self._read_web3(first, last)
 
     def _decode(self, topics: Sequence[bytes], data: bytes) -> Event | None:
         return self._fast.decode(tuple(topics), data)
@@ -241,6 +281,62 @@ class ChainEventSource:
                 blocks.append(SourceBlock(n, bytes(header.hash), int(header.timestamp), tuple(events)))
         return SourceRange(first, last, parent_hash, last_hash, last_ts, tuple(blocks))
 
+    # ----- JSON-RPC ---------------------------------------------------------------------------
+    def _rpc(self, method: str, params: Sequence[Any] = ()) -> Any:
+        """One request to the node (raises bois.chain.NodeUnreachable / RpcError naming its URL)."""
+        return self._rpc_client.request(method, params)
+
+    def _header(self, number: int) -> dict[str, Any] | None:
+        header = self._rpc("eth_getBlockByNumber", [hex(number), False])
+        if header is not None and not isinstance(header, dict):
+            raise IndexCorruptError(f"{self.describe()} answered eth_getBlockByNumber({number}) with {header!r}")
+        return header
+
+    def _canonical_header(self, number: int) -> dict[str, Any]:
+        header = self._header(number)
+        if header is None:  # the head moved back between head() and this read
+            raise IndexReorgError(number, None, None, f"{self.describe()} dropped it while the index was reading")
+        return header
+
+    def _read_rpc(self, first: int, last: int) -> SourceRange:
+        first_header = self._canonical_header(first)
+        last_header = first_header if last == first else self._canonical_header(last)
+        logs = self._rpc("eth_getLogs", [{"address": self.address, "fromBlock": hex(first), "toBlock": hex(last)}])
+        by_block: dict[int, list[dict[str, Any]]] = {}
+        for log in logs or ():
+            if log.get("removed"):
+                continue
+            if _hex_bytes(log["address"]) != self._address_bytes:
+                continue  # a node that ignored the address filter
+            n = _hex_int(log["blockNumber"])
+            if not first <= n <= last:
+                raise IndexCorruptError(f"{self.describe()} returned a log of block {n} for the range {first}..{last}")
+            by_block.setdefault(n, []).append(log)
+        blocks: list[SourceBlock] = []
+        for n in sorted(by_block):
+            items = sorted(by_block[n], key=lambda lg: _hex_int(lg["logIndex"]))
+            header = first_header if n == first else last_header if n == last else self._canonical_header(n)
+            block_hash = _hex_bytes(header["hash"])
+            for lg in items:
+                if _hex_bytes(lg["blockHash"]) != block_hash:  # the chain moved under our feet
+                    raise IndexReorgError(n, block_hash, _hex_bytes(lg["blockHash"]), "logs and header disagree while reading")
+            events: list[tuple[int, Event]] = []
+            for lg in items:
+                event = self._decode([_hex_bytes(t) for t in lg["topics"]], _hex_bytes(lg["data"]))
+                if event is not None:
+                    events.append((_hex_int(lg["logIndex"]), event))
+            if events:
+                blocks.append(SourceBlock(n, block_hash, _hex_int(header["timestamp"]), tuple(events)))
+        return SourceRange(
+            first,
+            last,
+            _hex_bytes(first_header["parentHash"]),
+            _hex_bytes(last_header["hash"]),
+            _hex_int(last_header["timestamp"]),
+            tuple(blocks),
+        )
+
+    # ----- web3 (embedded chain) --------------------------------------------------------------
     def _read_web3(self, first: int, last: int) -> SourceRange:
         w3 = self.chain.w3
         first_block = w3.eth.get_block(first)
@@ -274,6 +370,18 @@ class ChainEventSource:
             int(last_block["timestamp"]),
             tuple(blocks),
         )
+
+
+def _hex_int(value: Any) -> int:
+    """A JSON-RPC quantity ("0x1a") as an int (ints pass through)."""
+    return int(value, 16) if isinstance(value, str) else int(value)
+
+
+def _hex_bytes(value: Any) -> bytes:
+    """JSON-RPC data ("0x..") as bytes (bytes pass through)."""
+    if isinstance(value, str):
+        return bytes.fromhex(value[2:] if value.startswith(("0x", "0X")) else value)
+    return bytes(value)
 
 
 class FastEventDecoder:
@@ -537,9 +645,28 @@ class OfferIndex:
         return OfferIndex._Tx(self.db)
 
     # ----- sync -----------------------------------------------------------------------------------
+    _reading: tuple[int, int] | None = None  # the range being read (for error messages)
+
     def sync(self, to_block: int | None = None, on_reorg: str | None = None) -> SyncResult:
-        """Read and apply the blocks after :attr:`last_block` up to the head (or ``to_block``)."""
-        mode = on_reorg or self.on_reorg
+        """Read and apply the blocks after :attr:`last_block` up to the head (or ``to_block``).
+
+        Each range of ``batch_blocks`` is read first, then applied in one transaction. When
+        the node stops answering, :class:`bois.chain.NodeUnreachable` is raised (naming the
+        node, the range being read and the block the file stays at) and the file holds
+        exactly the ranges applied before: call ``sync`` again once the node is back.
+        """
+        self._reading = None
+        try:
+            return self._sync(to_block, on_reorg or self.on_reorg)
+        except NodeUnreachable as exc:
+            reading = self._reading
+            where = "while checking the chain" if reading is None else f"while reading blocks {reading[0]}..{reading[1]}"
+            raise NodeUnreachable(
+                f"{exc} [index {self.path}: {where}; the file stays at block {self.last_block} "
+                f"with {self.events_applied} events applied; sync again to resume]"
+            ) from exc
+
+    def _sync(self, to_block: int | None, mode: str) -> SyncResult:
         rolled: int | None = None
         last = self.last_block
         stored = self.last_hash
@@ -554,7 +681,9 @@ class OfferIndex:
         while self.last_block < target:
             a = self.last_block + 1
             b = min(target, a + self.batch_blocks - 1)
+            self._reading = (a, b)
             got = self.source.read(a, b)
+            self._reading = None
             expected = self.last_hash
             if expected is not None and got.parent_hash != expected:
                 err = IndexReorgError(a - 1, expected, got.parent_hash, f"block {a} does not continue it")
