@@ -17,7 +17,10 @@ from __future__ import annotations
 import argparse
 import sys
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
+
+if TYPE_CHECKING:
+    from .chain_platform import ChainPlatform as ChainPlatformT
 
 Configure = Callable[[argparse.ArgumentParser], None]
 Runner = Callable[[argparse.Namespace], int]
@@ -59,12 +62,45 @@ def compile_command(args: argparse.Namespace) -> int:
     return 0
 
 
+# ----------------------------------------------------------------------------- chains
+def add_chain_options(parser: argparse.ArgumentParser, url_flag: str = "--rpc-url") -> None:
+    """The options every command that talks to a JSON-RPC node shares (keys: see bois.keys)."""
+    parser.add_argument(
+        "--keystore",
+        metavar="FILE",
+        help="Ethereum keystore (V3 JSON) of the signing account for a JSON-RPC node; password from "
+        "$BOIS_KEYSTORE_PASSWORD or a prompt. Without it the key comes from $BOIS_PRIVATE_KEY, or, "
+        "on a development node (chain id 31337), its first dev account",
+    )
+    if url_flag != "--rpc-url":
+        return
+    parser.add_argument(
+        "--rpc-url",
+        metavar="URL",
+        default=None,
+        help="JSON-RPC node (anvil, geth, Besu: http://host:port) instead of a fresh embedded chain; "
+        "also $BOIS_RPC_URL",
+    )
+
+
+def rpc_url(args: argparse.Namespace) -> str | None:
+    import os
+
+    return getattr(args, "rpc_url", None) or os.environ.get("BOIS_RPC_URL") or None
+
+
+def connect(url: str, keystore: str | None, manifest: str | None = None) -> "ChainPlatformT":
+    """The platform on the node at ``url``: attached to ``manifest``'s deployment, else deployed."""
+    from .chain_platform import ChainPlatform
+    from .keys import resolve_key
+
+    key = resolve_key(keystore)
+    return ChainPlatform.rpc(url, key, manifest=manifest)
+
+
 # ----------------------------------------------------------------------------- deploy
 def _deploy_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--rpc-url", help="JSON-RPC node to deploy to (default: a fresh embedded chain)")
-    parser.add_argument(
-        "--private-key", help="deployer key for --rpc-url (default: the first anvil/hardhat development key)"
-    )
+    add_chain_options(parser)
     parser.add_argument("--manifest", default="deployment.json", help="where to write the deployment manifest")
 
 
@@ -72,14 +108,16 @@ def _deploy_options(parser: argparse.ArgumentParser) -> None:
 def deploy_command(args: argparse.Namespace) -> int:
     from .chain import Chain, EmbeddedChain, RpcChain
     from .deploy import deploy, write_manifest
+    from .keys import resolve_key
 
     chain: Chain
-    if args.rpc_url:
-        chain = RpcChain(args.rpc_url, args.private_key)
-        where = args.rpc_url
+    url = rpc_url(args)
+    if url:
+        chain = RpcChain(url, resolve_key(args.keystore))
+        where = f"the JSON-RPC node at {url} ({chain.client_version})"
     else:
         chain = EmbeddedChain()
-        where = "embedded chain (eth-tester + py-evm, in this process; gone when the command exits)"
+        where = "the embedded chain (eth-tester + py-evm, in this process; gone when the command exits)"
     deployment = deploy(chain)
     path = write_manifest(deployment, args.manifest)
     print(f"deployed on {where}")
@@ -92,14 +130,65 @@ def deploy_command(args: argparse.Namespace) -> int:
     return 0
 
 
+# ----------------------------------------------------------------------------- node
+def _node_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--port", type=int, default=8545, help="loopback port to listen on (default 8545)")
+    parser.add_argument("--chain-id", type=int, default=31337, help="chain id (default 31337, a development chain)")
+    parser.add_argument(
+        "--state",
+        metavar="FILE",
+        help="keep the chain in FILE: loaded at start when it exists, written when the node stops (Ctrl-C) "
+        "and every --state-interval seconds",
+    )
+    parser.add_argument("--state-interval", type=int, default=None, metavar="S", help="with --state: also write it every S seconds")
+
+
+@command("node", "run a local anvil node (pinned in package.json; `npm ci`) for deploy/demo/simulate --rpc-url", _node_options)
+def node_command(args: argparse.Namespace) -> int:
+    import time
+
+    from .node import AnvilNode
+
+    if args.state_interval is not None and not args.state:
+        raise ValueError("--state-interval needs --state FILE")
+    with AnvilNode(port=args.port, chain_id=args.chain_id, state_path=args.state, state_interval=args.state_interval) as node:
+        print(f"anvil listening on {node.url} (chain id {node.chain_id}; {node.binary})")
+        if args.state:
+            print(f"  chain kept in {args.state} (written when the node stops)")
+        else:
+            print("  history pruned, cache in a temporary folder: the chain is gone when this command stops")
+        if node.chain_id == 31337:
+            print("  development chain: bois uses anvil's first dev account when no key is given")
+        print(f"  try: bois demo --rpc-url {node.url}")
+        print("Ctrl-C to stop", flush=True)
+        try:
+            while node.process is not None and node.process.poll() is None:
+                time.sleep(0.5)
+        except KeyboardInterrupt:
+            print("stopping anvil")
+            return 0
+        code = node.process.returncode if node.process is not None else 1
+        print(f"anvil exited with code {code}", file=sys.stderr)
+        return 1
+
+
 # ----------------------------------------------------------------------------- demo
-@command("demo", "walk one firm-to-firm exchange through the three layers on the embedded chain")
+def _demo_options(parser: argparse.ArgumentParser) -> None:
+    add_chain_options(parser)
+    parser.add_argument("--manifest", default=None, help="with --rpc-url: use this deployment instead of deploying")
+
+
+@command("demo", "walk one firm-to-firm exchange through the three layers (embedded chain, or --rpc-url)", _demo_options)
 def demo_command(args: argparse.Namespace) -> int:
     from .chain_platform import ChainPlatform
     from .types import EnergyForm, FirmStatus, OfferQuery
 
-    p = ChainPlatform.embedded()
-    print("BOIS demo: one firm-to-firm (F2F) steam exchange on an embedded chain")
+    url = rpc_url(args)
+    if args.manifest and not url:
+        raise ValueError("--manifest needs --rpc-url (an embedded chain starts empty)")
+    p = connect(url, args.keystore, args.manifest) if url else ChainPlatform.embedded()
+    where = f"the JSON-RPC node at {url}" if url else "an embedded chain"
+    print(f"BOIS demo: one firm-to-firm (F2F) steam exchange on {where}")
     print(f"  platform {p.address}, search lens {p.search_address}, admin {p.admin}\n")
 
     def step(text: str) -> None:

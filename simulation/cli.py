@@ -41,6 +41,24 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="where BOIS runs: 'embedded' (in-process eth-tester chain, default), "
         "'memory' (in-memory reference platform, no chain), or a JSON-RPC URL",
     )
+    p.add_argument(
+        "--keystore",
+        metavar="FILE",
+        help="with a JSON-RPC --chain: keystore of the signing account (password from $BOIS_KEYSTORE_PASSWORD); "
+        "without it $BOIS_PRIVATE_KEY, or a development node's first account",
+    )
+    p.add_argument(
+        "--manifest",
+        metavar="FILE",
+        help="with a JSON-RPC --chain: run on this deployment (checked: chain id, contract code) instead of deploying",
+    )
+    p.add_argument(
+        "--search",
+        choices=("lens", "index"),
+        default="lens",
+        help="how BOIS firms search offers on a chain: 'lens' (view calls to the OfferSearch contract, default) "
+        "or 'index' (an SQLite index that follows the platform's events); same answers",
+    )
     p.add_argument("--seed", type=int, default=0, help="seed for generated parks and random scenarios (default 0)")
     p.add_argument("--out", type=Path, default=None, help="results folder (default results/<park name>)")
     p.add_argument("--no-report", action="store_true", help="write the CSV/JSON files only, no plots or report")
@@ -68,7 +86,10 @@ def load_park(args: argparse.Namespace) -> Park:
     return load_case_study(args.case_study or "kalundborg")
 
 
-def make_platform(chain: str) -> Any:
+def make_platform(chain: str, keystore: str | None = None, manifest: str | None = None) -> Any:
+    """The platform BOIS runs on: in memory, the embedded chain, or a JSON-RPC node."""
+    if chain in ("memory", "embedded") and (keystore or manifest):
+        raise ValueError(f"--keystore and --manifest need a JSON-RPC --chain URL, not --chain {chain}")
     if chain == "memory":
         from bois.memory import MemoryPlatform
 
@@ -77,13 +98,21 @@ def make_platform(chain: str) -> Any:
         from bois.chain_platform import ChainPlatform
 
         return ChainPlatform.embedded()
-    if chain.startswith(("http://", "https://", "ws://", "wss://")):
+    if chain.startswith(("http://", "https://")):
+        from bois.chain import RpcError
         from bois.chain_platform import ChainPlatform
+        from bois.keys import resolve_key
 
-        rpc = getattr(ChainPlatform, "rpc", None)
-        if rpc is None:
-            raise ValueError("JSON-RPC chains are not supported by this version of bois; use --chain embedded or memory")
-        return rpc(chain)
+        platform = ChainPlatform.rpc(chain, resolve_key(keystore), manifest=manifest)
+        try:  # every scenario starts from the same chain state: the node must support snapshots
+            platform.revert(platform.snapshot())
+        except RpcError as exc:
+            raise ValueError(
+                f"--chain {chain}: the sweep reverts the chain to a snapshot between scenarios, but this node "
+                f"({platform.chain.client_version}) refused evm_snapshot/evm_revert ({exc.rpc_message}); "
+                "run it on a development node (bois node / anvil, hardhat) or use --chain memory"
+            ) from None
+        return platform
     raise ValueError(f"--chain: expected 'embedded', 'memory' or a JSON-RPC URL (http://...), got {chain!r}")
 
 
@@ -134,7 +163,9 @@ def run(args: argparse.Namespace) -> int:
         if name == "bau":
             strategies.append(BusinessAsUsual(params))
         else:
-            strategies.append(BoisStrategy(make_platform(args.chain), params))
+            strategies.append(
+                BoisStrategy(make_platform(args.chain, args.keystore, args.manifest), params, search=args.search)
+            )
     config = StudyConfig(horizon=args.horizon, seed=args.seed, strategies=tuple(strategies_named), chain=args.chain, scenario_set=args.scenarios)
 
     progress = None
@@ -155,6 +186,7 @@ def run(args: argparse.Namespace) -> int:
         "strategies": strategies_named,
         "horizon": args.horizon,
         "chain": args.chain if args.chain in ("embedded", "memory") else "json-rpc",
+        "search": args.search,
         "recovery_params": repr(params),
     }
     if partial.exists() and not args.resume:
@@ -186,7 +218,8 @@ def run(args: argparse.Namespace) -> int:
         "horizon": args.horizon,
         "seed": args.seed,
         "strategies": strategies_named,
-        "chain": args.chain if args.chain in ("embedded", "memory") else "json-rpc",
+        "chain": args.chain if args.chain in ("embedded", "memory") else "json-rpc",  # never the URL (it may hold credentials)
+        "search": args.search,
         "recovery_params": {k: (v if not isinstance(v, dict) else {f.name.lower(): d for f, d in v.items()}) for k, v in vars(params).items()},
         "versions": _versions(),
     }

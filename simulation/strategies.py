@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Callable, Protocol
+from typing import Any, Callable, Protocol
 
 import networkx as nx
 
@@ -239,15 +239,29 @@ class BusinessAsUsual:
         return self._stats
 
 
+SEARCH_MODES = ("lens", "index")
+
+
 class BoisStrategy:
     """Recovery through the BOIS platform (contracts on a chain, or the in-memory model)."""
 
     name = "bois"
 
-    def __init__(self, platform: Platform, params: RecoveryParams | None = None, batch: bool = True) -> None:
+    def __init__(
+        self, platform: Platform, params: RecoveryParams | None = None, batch: bool = True, search: str = "lens"
+    ) -> None:
+        if search not in SEARCH_MODES:
+            raise ValueError(f"search: expected one of {', '.join(SEARCH_MODES)}, got {search!r}")
         self.platform = platform
         self.params = params or RecoveryParams()
+        # batch: post a firm's offers with one postOffers and a consumer's proposals with one
+        # proposeAgreements (falling back to one call each if the batch reverts).
         self.batch = batch
+        # search: "lens" asks the OfferSearch view contract; "index" an SQLite index following
+        # the platform's events (bois.index). Same answers; on the in-memory platform both are
+        # its own in-memory search.
+        self.search = search
+        self._searcher: Any = platform
         self.model: ParkModel | None = None
         self.account: dict[str, str] = {}
         self.platform_id: dict[str, int] = {}
@@ -305,6 +319,12 @@ class BoisStrategy:
                 progress(1)
         self.setup_stats = p.stats.copy()
         self._snapshot = p.snapshot()
+        if self.search == "index":
+            from bois.index import indexed
+
+            self._searcher = indexed(p)
+        else:
+            self._searcher = p
 
     def start_scenario(self) -> None:
         assert self._snapshot is not None, "prepare() first"
@@ -341,7 +361,7 @@ class BoisStrategy:
         )
         own = self.platform_id[consumer]
         candidates: list[Candidate] = []
-        for m in search_all(self.platform, query, page_size=200):
+        for m in search_all(self._searcher, query, page_size=200):
             if m.offer.supplier_id == own or self.firm_of_platform_id[m.offer.supplier_id] in exclude:
                 continue
             d_km = m.distance_m / 1000
@@ -364,8 +384,32 @@ class BoisStrategy:
         links: list[Link] = []
         acct = self.account[consumer]
         horizon_s = OFFER_VALIDITY_S // 2
+        min_kw = round(self.params.min_need_mw * 1000)
+        propose_many = getattr(self.platform, "propose_agreements", None)
+        if self.batch and propose_many is not None:
+            # Greedy over the ranked offers, each taking what is still needed up to the offer's
+            # remaining capacity as the search reported it: one proposeAgreements transaction
+            # (all or nothing). The offers auto-accept, so each is ACTIVE at once.
+            plan: list[tuple[Candidate, int]] = []
+            left = need_kw
+            for c in candidates:
+                if left <= min_kw:
+                    break
+                qty = min(c.key_kw, left)
+                if qty > 0:
+                    plan.append((c, qty))
+                    left -= qty
+            if len(plan) > 1:
+                try:
+                    ids = propose_many(acct, [(c.key, qty, horizon_s) for c, qty in plan])
+                except ContractError as exc:  # reported; then one by one, below
+                    self.failed.append(f"step {step}: {consumer} proposeAgreements({len(plan)} proposals): {exc}")
+                else:
+                    for aid in ids:
+                        self._read_back(aid, form, start, step, links)
+                    return links
         for c in candidates:
-            if need_kw <= round(self.params.min_need_mw * 1000):
+            if need_kw <= min_kw:
                 break
             qty = min(c.key_kw, need_kw)
             if qty <= 0:
@@ -375,22 +419,26 @@ class BoisStrategy:
             except ContractError as exc:  # reported, and recovery goes on with the next offer
                 self.failed.append(f"step {step}: {consumer} proposeAgreement(offer {c.key}, {qty} kW): {exc}")
                 continue
-            agreement = self.platform.agreement(aid)  # read back what the chain holds
-            if agreement.state != AgreementState.ACTIVE:
-                self.failed.append(f"step {step}: agreement {aid} is {agreement.state.name}, not ACTIVE; left pending")
-                continue
-            need_kw -= agreement.quantity
-            links.append(
-                Link(
-                    self.firm_of_platform_id[agreement.supplier_id],
-                    self.firm_of_platform_id[agreement.consumer_id],
-                    form,
-                    agreement.quantity / 1000,
-                    start,
-                    aid,
-                )
-            )
+            need_kw -= self._read_back(aid, form, start, step, links)
         return links
+
+    def _read_back(self, aid: int, form: EnergyForm, start: int, step: int, links: list[Link]) -> int:
+        """Append the link of agreement ``aid`` as the chain holds it, if it is ACTIVE; its kW."""
+        agreement = self.platform.agreement(aid)
+        if agreement.state != AgreementState.ACTIVE:
+            self.failed.append(f"step {step}: agreement {aid} is {agreement.state.name}, not ACTIVE; left pending")
+            return 0
+        links.append(
+            Link(
+                self.firm_of_platform_id[agreement.supplier_id],
+                self.firm_of_platform_id[agreement.consumer_id],
+                form,
+                agreement.quantity / 1000,
+                start,
+                aid,
+            )
+        )
+        return int(agreement.quantity)
 
     def release(self, links: list[Link], step: int) -> None:
         self._empty.clear()

@@ -113,29 +113,60 @@ def test_a_link_the_chain_does_not_hold_stops_the_run(chain: ChainPlatform) -> N
 
 
 class FlakyPlatform(MemoryPlatform):
-    """The first proposal reverts, as if another firm took the capacity first."""
+    """The first offer anybody proposes against is taken by somebody else: every proposal
+    against it reverts, alone or in a batch (which then reverts whole)."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.failures = 1
+        self.taken: int | None = None
+
+    def _check(self, offer_id: int, quantity: int) -> None:
+        if self.taken is None:
+            self.taken = offer_id
+        if offer_id == self.taken:
+            raise OfferOverAllocated(offer_id, quantity, 0)
 
     def propose_agreement(self, sender: str, offer_id: int, quantity: int, duration_s: int) -> int:
-        if self.failures:
-            self.failures -= 1
-            raise OfferOverAllocated(offer_id, quantity, 0)
+        self._check(offer_id, quantity)
         return super().propose_agreement(sender, offer_id, quantity, duration_s)
 
+    def propose_agreements(self, sender: str, proposals: Any) -> list[int]:
+        for offer_id, quantity, _ in proposals:
+            self._check(offer_id, quantity)
+        return super().propose_agreements(sender, proposals)
 
-def test_a_reverted_proposal_is_reported_and_recovery_goes_on() -> None:
+
+@pytest.mark.parametrize("batch", [True, False])
+def test_a_reverted_proposal_is_reported_and_recovery_goes_on(batch: bool) -> None:
     park = toy()
-    bois = BoisStrategy(FlakyPlatform())
+    bois = BoisStrategy(FlakyPlatform(), batch=batch)
     model = runner.ParkModel(park)
     bois.prepare(model)
     res = simulate_scenario(model, Scenario("a", "list", ("A",), **SHORT), bois, HORIZON)
-    assert len(res.failed) == 1 and "OfferOverAllocated" in res.failed[0]
-    assert res.metrics["failed_transactions"] == 1
+    # batching: the batch (C 4 MW + D 6 MW) reverts whole, then C alone reverts; one by one: C reverts
+    expected = ["proposeAgreements(2 proposals)", "proposeAgreement(offer"] if batch else ["proposeAgreement(offer"]
+    assert len(res.failed) == len(expected)
+    assert all(e in f and "OfferOverAllocated" in f for e, f in zip(expected, res.failed))
+    assert res.metrics["failed_transactions"] == len(expected)
     # C's offer failed; D's 10 MW made up for it
     assert [(lk.supplier, lk.mw) for lk, _ in res.links if lk.form == E.STEAM] == [("D", 10.0)]
+
+
+def test_batched_proposals_are_one_transaction_with_the_same_flows() -> None:
+    park = toy()
+    out = {}
+    for batch in (True, False):
+        bois = BoisStrategy(MemoryPlatform(), batch=batch)
+        model = runner.ParkModel(park)
+        bois.prepare(model)
+        bois.start_scenario()
+        res = simulate_scenario(model, Scenario("a", "list", ("A",), **SHORT), bois, HORIZON)
+        out[batch] = res
+    steam = {b: [(lk.supplier, lk.mw) for lk, _ in r.links if lk.form == E.STEAM] for b, r in out.items()}
+    assert steam[True] == steam[False] == [("C", 4.0), ("D", 6.0)]
+    # the same recovery, one transaction fewer: one proposeAgreements instead of two proposeAgreement
+    assert out[True].metrics["transactions"] == out[False].metrics["transactions"] - 1
+    assert not out[True].failed and not out[False].failed
 
 
 def test_an_interrupted_study_resumes_without_recomputing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -240,3 +271,27 @@ def test_cli_bad_park_file_names_file_record_and_field(tmp_path: Path, capsys: p
     err = capsys.readouterr().err
     assert "bad.json" in err and "firms[0]" in err and "outputs.steam" in err
     assert not (tmp_path / "r").exists()
+
+
+def test_index_search_gives_the_lens_results() -> None:
+    """BOIS recovery searching through the SQLite event index gives exactly the results of the
+    on-chain lens (same links, agreement ids, metrics, gas), scenario by scenario, with the
+    chain reverted to the setup snapshot between scenarios (the index rolls back with it)."""
+    from simulation.generator import generate_park
+
+    park = generate_park(12, 3)
+    scenarios = sweep(park, t0=3, duration=12)
+    cfg = StudyConfig(horizon=30)
+    runs = {}
+    for search in ("lens", "index"):
+        strategy = BoisStrategy(ChainPlatform.embedded(), search=search)
+        runs[search] = run_study(park, scenarios, [strategy], cfg)
+        if search == "index":
+            assert strategy._searcher is not strategy.platform  # really the index
+            assert strategy._searcher.index.events_applied > 0
+    lens, index = runs["lens"].results, runs["index"].results
+    assert sum(len(r.links) for r in lens) > 0, "the park must need substitutes for the comparison to mean anything"
+    for a, b in zip(lens, index, strict=True):
+        assert a.metrics == b.metrics
+        assert a.links == b.links and a.failed == b.failed
+        assert a.timeseries == b.timeseries
