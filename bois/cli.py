@@ -145,9 +145,18 @@ def _node_options(parser: argparse.ArgumentParser) -> None:
 
 @command("node", "run a local anvil node (pinned in package.json; `npm ci`) for deploy/demo/simulate --rpc-url", _node_options)
 def node_command(args: argparse.Namespace) -> int:
+    import signal
     import time
 
     from .node import AnvilNode
+
+    def _stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    # `kill` (SIGTERM) and Ctrl-C alike stop anvil before this process exits (an ignored
+    # SIGINT, as in a background job of a script, would otherwise leave anvil running).
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
 
     if args.state_interval is not None and not args.state:
         raise ValueError("--state-interval needs --state FILE")

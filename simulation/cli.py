@@ -109,7 +109,7 @@ def make_platform(chain: str, keystore: str | None = None, manifest: str | None 
         except RpcError as exc:
             raise ValueError(
                 f"--chain {chain}: the sweep reverts the chain to a snapshot between scenarios, but this node "
-                f"({platform.chain.client_version}) refused evm_snapshot/evm_revert ({exc.rpc_message}); "
+                f"({getattr(platform.chain, 'client_version', 'unknown')}) refused evm_snapshot/evm_revert ({exc.rpc_message}); "
                 "run it on a development node (bois node / anvil, hardhat) or use --chain memory"
             ) from None
         return platform

@@ -164,7 +164,8 @@ def test_simulate_on_anvil_equals_the_embedded_chain_and_survives_a_dead_node(tm
     assert _results(out) == expected  # the same numbers as the embedded chain, gas included
 
 
-def test_bois_node_serves_until_interrupted(tmp_path: Path) -> None:
+@pytest.mark.parametrize("stop", ["SIGINT", "SIGTERM"])
+def test_bois_node_serves_until_interrupted(tmp_path: Path, stop: str) -> None:
     import signal
 
     port = free_port()
@@ -175,7 +176,29 @@ def test_bois_node_serves_until_interrupted(tmp_path: Path) -> None:
         assert f"anvil listening on http://127.0.0.1:{port} (chain id 31337" in line, (line, proc.stderr.read() if proc.poll() is not None else "")
         assert cli.main(["deploy", "--rpc-url", f"http://127.0.0.1:{port}", "--manifest", str(tmp_path / "m.json")]) == 0
     finally:
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(getattr(signal, stop))
         out, err = proc.communicate(timeout=30)
     assert proc.returncode == 0, err
     assert "stopping anvil" in out
+    # anvil went down with it: the port is free again
+    import socket
+
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+
+
+def test_simulate_refuses_a_node_without_snapshots(
+    node: AnvilNode, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A production node (geth, Besu) answers evm_snapshot with 'method not found'."""
+    from bois.chain import RpcChain, RpcError
+
+    def no_snapshots(self: RpcChain) -> int:
+        raise RpcError(self.url, "evm_snapshot", -32601, "the method evm_snapshot does not exist/is not available")
+
+    monkeypatch.setattr(RpcChain, "snapshot", no_snapshots)
+    out = tmp_path / "r"
+    assert cli.main(["simulate", "--generate", "10", "--chain", node.url, "--out", str(out), "--no-progress"]) == 1
+    err = capsys.readouterr().err
+    assert "reverts the chain to a snapshot between scenarios" in err and "evm_snapshot does not exist" in err
+    assert not out.exists() and not out.with_name("r.partial").exists()
