@@ -59,6 +59,7 @@ from typing import Any, Callable, Iterable, Iterator, Protocol, Sequence
 from eth_utils import to_checksum_address
 
 from . import errors
+from .validate import check_int, check_uint
 from .chain import NodeUnreachable
 from .platform import DEFAULT_SEARCH_LIMIT, Event
 from .types import (
@@ -446,20 +447,7 @@ def _cap(value: int) -> int:
     return value if value <= INT64_MAX else INT64_MAX
 
 
-def _uint(name: str, value: Any, maximum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise errors.InvalidInput(f"{name} must be an int, got {value!r}")
-    if value < 0 or value > maximum:
-        raise errors.InvalidInput(f"{name} must be in [0, {maximum}], got {value}")
-    return int(value)
-
-
-def _int(name: str, value: Any, bounds: tuple[int, int]) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise errors.InvalidInput(f"{name} must be an int, got {value!r}")
-    if value < bounds[0] or value > bounds[1]:
-        raise errors.InvalidInput(f"{name} must be in [{bounds[0]}, {bounds[1]}], got {value}")
-    return int(value)
+_uint, _int = check_uint, check_int
 
 
 _SCHEMA = """

@@ -35,6 +35,7 @@ from typing import Any, Callable, Iterable, Iterator, Sequence, TypeVar
 from eth_utils import is_address, keccak, to_checksum_address
 
 from . import errors
+from .validate import check_int, check_uint
 from .platform import DEFAULT_SEARCH_LIMIT, MAX_BATCH, MAX_NAME_BYTES, Event, Role, TxStats
 from .types import (
     Agreement,
@@ -105,20 +106,7 @@ def _transaction(method: _F) -> _F:
 
 
 # ----- Python-side input checks (same on every backend) ---------------------------------
-def _uint(name: str, value: Any, maximum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise errors.InvalidInput(f"{name} must be an int, got {value!r}")
-    if value < 0 or value > maximum:
-        raise errors.InvalidInput(f"{name} must be in [0, {maximum}], got {value}")
-    return int(value)
-
-
-def _int(name: str, value: Any, bounds: tuple[int, int]) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise errors.InvalidInput(f"{name} must be an int, got {value!r}")
-    if value < bounds[0] or value > bounds[1]:
-        raise errors.InvalidInput(f"{name} must be in [{bounds[0]}, {bounds[1]}], got {value}")
-    return int(value)
+_uint, _int = check_uint, check_int
 
 
 def _form(name: str, value: Any) -> int:
