@@ -9,7 +9,7 @@ STAMP_NODE  := node_modules/.stamp-installed
 STAMP_TOOLS := $(TOOLS)/.stamp-installed
 RESULTS ?= results/kalundborg
 
-.PHONY: run test setup setup-node setup-tools slither demo gas bench typecheck clean
+.PHONY: run test setup setup-node setup-tools slither demo gas bench bench-backends typecheck clean
 
 setup: $(STAMP_PY)
 
@@ -56,6 +56,11 @@ gas: setup
 
 bench: setup
 	$(BIN)/python scripts/benchmark.py
+
+# Backends side by side: tx/s vs raw ceilings, 100-firm sweep on memory/embedded/anvil,
+# search over 10,000 offers (index vs view). Needs anvil: npm ci.
+bench-backends: setup setup-node
+	$(BIN)/python scripts/bench_backends.py
 
 typecheck: setup
 	$(BIN)/python -m mypy

@@ -52,3 +52,28 @@ def test_exchange_and_decoded_errors_over_json_rpc(rpc_platform: ChainPlatform) 
     finally:
         p.revert(snap)
     assert p.firm_count() == 0
+
+
+@pytest.mark.parametrize("sync", [True, False], ids=["sendRawTransactionSync", "send-and-poll"])
+def test_both_send_paths_mine_and_reject_alike(rpc_platform: ChainPlatform, sync: bool) -> None:
+    """anvil answers eth_sendRawTransactionSync with the receipt; other nodes (or an anvil
+    without it) get eth_sendRawTransaction and receipt polling. Same results either way."""
+    p = rpc_platform
+    chain = p.chain
+    snap = p.snapshot()
+    saved = chain._send_sync  # type: ignore[attr-defined]
+    chain._send_sync = sync  # type: ignore[attr-defined]
+    try:
+        sup = p.new_account()
+        fs = p.register_firm(sup, "Asnaes", 1, 0, 0, [EnergyForm.STEAM], [])
+        block = chain.block_number()
+        o = p.post_offer(sup, EnergyForm.STEAM, 1_000, 180, 5_000, p.now() + 3_600)
+        assert chain.block_number() == block + 1 and p.offer(o).quantity == 1_000
+        assert [e.name for e in p.last_events] == ["OfferPosted"]
+        with pytest.raises(errors.ZeroQuantity):
+            p.post_offer(sup, EnergyForm.STEAM, 0, 180, 5_000, p.now() + 3_600)
+        assert chain.block_number() == block + 1  # a rejected action costs no block
+        p.report_status(sup, fs, FirmStatus.DISRUPTED)  # and no nonce: the next one goes through
+    finally:
+        chain._send_sync = saved  # type: ignore[attr-defined]
+        p.revert(snap)
