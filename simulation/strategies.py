@@ -262,6 +262,9 @@ class BoisStrategy:
         # its own in-memory search.
         self.search = search
         self._searcher: Any = platform
+        # An offer's form never changes (updateOffer keeps it), and the offers contracted in a
+        # sweep are the setup's (stable across reverts): read each from the chain once.
+        self._offer_form: dict[int, EnergyForm] = {}
         self.model: ParkModel | None = None
         self.account: dict[str, str] = {}
         self.platform_id: dict[str, int] = {}
@@ -405,8 +408,7 @@ class BoisStrategy:
                 except ContractError as exc:  # reported; then one by one, below
                     self.failed.append(f"step {step}: {consumer} proposeAgreements({len(plan)} proposals): {exc}")
                 else:
-                    for aid in ids:
-                        self._read_back(aid, form, start, step, links)
+                    self._read_back(list(ids), {c.key: c for c, _ in plan}, form, start, step, links)
                     return links
         for c in candidates:
             if need_kw <= min_kw:
@@ -419,26 +421,38 @@ class BoisStrategy:
             except ContractError as exc:  # reported, and recovery goes on with the next offer
                 self.failed.append(f"step {step}: {consumer} proposeAgreement(offer {c.key}, {qty} kW): {exc}")
                 continue
-            need_kw -= self._read_back(aid, form, start, step, links)
+            need_kw -= self._read_back([aid], {c.key: c}, form, start, step, links)
         return links
 
-    def _read_back(self, aid: int, form: EnergyForm, start: int, step: int, links: list[Link]) -> int:
-        """Append the link of agreement ``aid`` as the chain holds it, if it is ACTIVE; its kW."""
-        agreement = self.platform.agreement(aid)
-        if agreement.state != AgreementState.ACTIVE:
-            self.failed.append(f"step {step}: agreement {aid} is {agreement.state.name}, not ACTIVE; left pending")
-            return 0
-        links.append(
-            Link(
-                self.firm_of_platform_id[agreement.supplier_id],
-                self.firm_of_platform_id[agreement.consumer_id],
-                form,
-                agreement.quantity / 1000,
-                start,
-                aid,
-            )
-        )
-        return int(agreement.quantity)
+    def _read_back(
+        self, ids: list[int], by_offer: dict[int, Candidate], form: EnergyForm, start: int, step: int, links: list[Link]
+    ) -> int:
+        """Append a link for each of the agreements ``ids`` that the proposal transaction's
+        events (``platform.last_events``: what the chain emitted) show accepted; returns
+        their kW. The chain's state is compared with the simulation's links in full when
+        the disrupted firm recovers (``runner._verify_against_chain``)."""
+        proposed: dict[int, Any] = {}
+        accepted: set[int] = set()
+        for e in self.platform.last_events:
+            aid = int(e.args.get("agreementId", 0))
+            if e.name == "AgreementProposed":
+                proposed[aid] = e.args
+            elif e.name == "AgreementAccepted":
+                accepted.add(aid)
+        total = 0
+        for aid in ids:
+            args = proposed.get(aid)
+            if args is None:
+                raise RuntimeError(f"step {step}: no AgreementProposed event for agreement {aid} in its transaction")
+            if aid not in accepted:
+                self.failed.append(f"step {step}: agreement {aid} was not accepted at once; left pending")
+                continue
+            supplier = by_offer[int(args["offerId"])].supplier
+            consumer = self.firm_of_platform_id[int(args["consumerId"])]
+            kw = int(args["quantity"])
+            links.append(Link(supplier, consumer, form, kw / 1000, start, aid))
+            total += kw
+        return total
 
     def release(self, links: list[Link], step: int) -> None:
         self._empty.clear()
@@ -464,12 +478,14 @@ class BoisStrategy:
         for aid in range(1, self.platform.agreement_count() + 1):
             a = self.platform.agreement(aid)
             if a.state in (AgreementState.ACTIVE, AgreementState.SUSPENDED):
-                offer = self.platform.offer(a.offer_id)
+                form = self._offer_form.get(a.offer_id)
+                if form is None:
+                    form = self._offer_form[a.offer_id] = self.platform.offer(a.offer_id).form
                 out.append(
                     (
                         self.firm_of_platform_id[a.supplier_id],
                         self.firm_of_platform_id[a.consumer_id],
-                        offer.form,
+                        form,
                         a.quantity / 1000,
                         aid,
                     )
