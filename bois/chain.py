@@ -792,25 +792,6 @@ def _revert_bytes(exc: Exception) -> bytes:
     return b""
 
 
-def _rpc_revert_bytes(exc: Exception) -> bytes | None:
-    """Revert data from web3's exceptions for a JSON-RPC node (ContractCustomError('0x...') etc.)."""
-    data = getattr(exc, "data", None)
-    candidates: Sequence[Any] = [data, *exc.args]
-    for c in candidates:
-        if isinstance(c, dict):
-            c = c.get("data")
-        if isinstance(c, str) and c.startswith("0x"):
-            try:
-                return bytes.fromhex(c[2:])
-            except ValueError:
-                continue
-        if isinstance(c, (bytes, bytearray)):
-            return bytes(c)
-    if "revert" in str(exc).lower():
-        return b""
-    return None
-
-
 __all__ = [
     "Chain",
     "EmbeddedChain",
