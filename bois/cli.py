@@ -63,7 +63,7 @@ def compile_command(args: argparse.Namespace) -> int:
 
 
 # ----------------------------------------------------------------------------- chains
-def add_chain_options(parser: argparse.ArgumentParser, url_flag: str = "--rpc-url") -> None:
+def add_chain_options(parser: argparse.ArgumentParser) -> None:
     """The options every command that talks to a JSON-RPC node shares (keys: see bois.keys)."""
     parser.add_argument(
         "--keystore",
@@ -72,8 +72,6 @@ def add_chain_options(parser: argparse.ArgumentParser, url_flag: str = "--rpc-ur
         "$BOIS_KEYSTORE_PASSWORD or a prompt. Without it the key comes from $BOIS_PRIVATE_KEY, or, "
         "on a development node (chain id 31337), its first dev account",
     )
-    if url_flag != "--rpc-url":
-        return
     parser.add_argument(
         "--rpc-url",
         metavar="URL",
