@@ -23,7 +23,7 @@ import numpy as np
 from bois.types import EnergyForm
 
 from .disruptions import Scenario
-from .metrics import curve_metrics
+from .metrics import SCENARIO_METRICS, curve_metrics
 from .model import EPS, Link, ParkModel, StepState
 from .network import Park
 from .strategies import BoisStrategy, RecoveryStrategy
@@ -48,17 +48,7 @@ SCENARIO_FIELDS = (
     "t0",
     "duration",
     "fraction",
-    "robustness",
-    "resilience_loss",
-    "recovery_time_h",
-    "cascade_size",
-    "unmet_mwh",
-    "backup_mwh",
-    "backup_cost_eur",
-    "backup_co2_t",
-    "transactions",
-    "gas_used",
-    "substitute_links",
+    *SCENARIO_METRICS,
     "failed_transactions",
 )
 LINK_FIELDS = (
