@@ -26,6 +26,7 @@ from .codec import Codec
 from .compiler import load_artifact
 from .deploy import Deployment, check_deployment, deploy, load_manifest
 from .errors import ChainError, InvalidInput
+from .validate import check_int, check_uint
 from .platform import DEFAULT_SEARCH_LIMIT, MAX_BATCH, Event, Role, TxStats
 from .types import (
     Agreement,
@@ -65,21 +66,30 @@ BLOCK_GAS_CAP = 29_000_000
 UINT8, UINT32, UINT40, UINT64, UINT256 = 2**8 - 1, 2**32 - 1, 2**40 - 1, 2**64 - 1, 2**256 - 1
 
 
-def _uint(name: str, value: Any, maximum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidInput(f"{name} must be an integer, got {value!r}")
-    if value < 0 or value > maximum:
-        raise InvalidInput(f"{name}={value} is outside 0..{maximum}")
-    return int(value)
+def _offer_of(offer_id: int, fields: Sequence[Any]) -> Offer:
+    """An Offer from the contracts' field order (supplier, form, status, autoAccept,
+    temperature, validUntil, price, quantity, reserved), as ``offer`` and the lens return it."""
+    supplier, form, status, auto, temp, valid_until, price, quantity, reserved = fields
+    return Offer(
+        offer_id=offer_id,
+        supplier_id=int(supplier),
+        form=EnergyForm(int(form)),
+        quantity=int(quantity),
+        reserved=int(reserved),
+        temperature_c=int(temp),
+        price=int(price),
+        valid_until=int(valid_until),
+        auto_accept=bool(auto),
+        status=OfferStatus(int(status)),
+    )
+
+
+_uint = check_uint
 
 
 def _int(name: str, value: Any, bits: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidInput(f"{name} must be an integer, got {value!r}")
-    lo, hi = -(2 ** (bits - 1)), 2 ** (bits - 1) - 1
-    if value < lo or value > hi:
-        raise InvalidInput(f"{name}={value} is outside int{bits} ({lo}..{hi})")
-    return int(value)
+    """A signed ``bits``-bit integer (the contract's intN), checked like every backend does."""
+    return check_int(name, value, (-(2 ** (bits - 1)), 2 ** (bits - 1) - 1))
 
 
 def _form(name: str, value: Any) -> int:
@@ -352,19 +362,7 @@ class ChainPlatform:
 
     def offer(self, offer_id: int) -> Offer:
         oid = _uint("offer_id", offer_id, UINT256)
-        supplier, form, status, auto, temp, valid_until, price, quantity, reserved = self._call("offer", oid)
-        return Offer(
-            offer_id=oid,
-            supplier_id=int(supplier),
-            form=EnergyForm(int(form)),
-            quantity=int(quantity),
-            reserved=int(reserved),
-            temperature_c=int(temp),
-            price=int(price),
-            valid_until=int(valid_until),
-            auto_accept=bool(auto),
-            status=OfferStatus(int(status)),
-        )
+        return _offer_of(oid, self._call("offer", oid))
 
     def offer_count(self) -> int:
         return int(self._call("offerCount")[0])
@@ -388,20 +386,7 @@ class ChainPlatform:
         rows, distances, next_cursor = self.search_codec.decode_output("search", out)
         matches = []
         for row, distance in zip(rows, distances):
-            offer_id, supplier, form, status, auto, temp, valid_until, price, quantity, reserved = row[:10]
-            offer = Offer(
-                offer_id=int(offer_id),
-                supplier_id=int(supplier),
-                form=EnergyForm(int(form)),
-                quantity=int(quantity),
-                reserved=int(reserved),
-                temperature_c=int(temp),
-                price=int(price),
-                valid_until=int(valid_until),
-                auto_accept=bool(auto),
-                status=OfferStatus(int(status)),
-            )
-            matches.append(OfferMatch(offer, int(distance)))
+            matches.append(OfferMatch(_offer_of(int(row[0]), row[1:10]), int(distance)))
         return SearchPage(matches, int(next_cursor))
 
     # ----- execution layer -----------------------------------------------------------------------
